@@ -1,0 +1,16 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+process.env.LZMA_NATIVE_DISABLE = '1';
+const { SevenZipParser, FileSource } = await import('7z-iterator');
+import { openSync, statSync } from 'node:fs';
+const bytes = Buffer.from(readFileSync('/work/shared/data/peer-corpora/picklescan/data/malicious1.7z'));
+for (let i = 0x22; i < 0x50; i++) bytes[i] ^= 0x5a;
+writeFileSync('/tmp/c.7z', bytes);
+process.on('uncaughtException', (e) => { console.log('UNCAUGHT', e.message, e.stack?.split('\n').slice(0, 8).join('\n')); });
+const p = new SevenZipParser(new FileSource(openSync('/tmp/c.7z', 'r'), bytes.length));
+await p.parse();
+const e = p.getEntries()[0];
+const f = p.streamFolder(e._folderIndex);
+f.output.on('error', (err: Error) => console.log('output error', err.message));
+f.output.on('data', (d: Buffer) => console.log('data', d.length));
+f.output.on('end', () => console.log('end'));
+setTimeout(() => console.log('timeout'), 2000);

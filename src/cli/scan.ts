@@ -1,0 +1,47 @@
+import { writeFile } from 'node:fs/promises';
+import { BUILT_IN_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
+import { audit } from '../core/audit.js';
+import { DEFAULT_POLICY, loadPolicy, type Policy } from '../core/policy.js';
+import type { Severity } from '../core/severity.js';
+import { type OutputFormat, render } from '../report/index.js';
+import { progressReporter } from './progress.js';
+
+export interface ScanOptions {
+  format: OutputFormat;
+  output?: string;
+  policy?: string;
+  failOn?: Severity;
+  quiet?: boolean;
+  progress: boolean;
+}
+
+/** Runs the audit, writes the report, and returns the exit code the gate decided. */
+export async function runScan(target: string, options: ScanOptions): Promise<number> {
+  const loaded: Policy = options.policy ? await loadPolicy(options.policy) : DEFAULT_POLICY;
+  const policy: Policy = options.failOn ? { ...loaded, failOn: options.failOn } : loaded;
+  const progress =
+    options.progress && !options.quiet && process.stderr.isTTY ? progressReporter(process.stderr) : undefined;
+  const report = await audit(target, {
+    policy,
+    rules: BUILT_IN_RULES,
+    notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
+    toolVersion: VERSION,
+    onProgress: progress?.update,
+  });
+  progress?.done();
+  const rules = BUILT_IN_RULES.map((rule) => rule.meta);
+  if (options.output) {
+    await writeFile(options.output, render(options.format, report, rules));
+    if (!options.quiet && options.format !== 'text') {
+      process.stderr.write(
+        render('text', report, rules, { color: process.stderr.isTTY }).split('\n').filter(Boolean).pop() ?? '',
+      );
+      process.stderr.write('\n');
+    }
+  } else if (!options.quiet) {
+    process.stdout.write(
+      render(options.format, report, rules, { color: options.format === 'text' && process.stdout.isTTY }),
+    );
+  }
+  return report.gate.exitCode;
+}

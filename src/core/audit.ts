@@ -1,0 +1,122 @@
+import type { Artifact } from '../formats/facts.js';
+import { classifyGlobal } from '../knowledge/classify-global.js';
+import { type Snapshot, type SnapshotOptions, snapshotLocal } from '../targets/local.js';
+import type { Finding } from './finding.js';
+import type { Policy } from './policy.js';
+import { type Report, SCHEMA_VERSION } from './report.js';
+import type { Rule, RuleContext } from './rule.js';
+import { atLeast, SEVERITIES, type Severity, severityRank } from './severity.js';
+
+export interface AuditOptions extends Omit<SnapshotOptions, 'ignore'> {
+  policy: Policy;
+  rules: readonly Rule<Artifact>[];
+  /** Id of the rule whose findings mean "not analysed" (they exit 2 rather than 1). */
+  notAnalysedRuleId: string;
+  toolVersion: string;
+  now?: () => Date;
+}
+
+/** target → snapshot → rules → findings → gate → report. */
+export async function audit(target: string, options: AuditOptions): Promise<Report> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const snapshot = await snapshotLocal(target, { ...options, ignore: options.policy.ignorePaths });
+  const findings = judge(snapshot.artifacts, options);
+  return buildReport(target, snapshot, findings, options, startedAt, now().toISOString());
+}
+
+export function judge(artifacts: readonly Artifact[], options: Pick<AuditOptions, 'policy' | 'rules'>): Finding[] {
+  const context: RuleContext = {
+    allowedGlobals: new Map(options.policy.allowGlobals.map((entry) => [entry.global, entry.reason])),
+  };
+  const findings: Finding[] = [];
+  for (const artifact of artifacts) {
+    for (const rule of options.rules) {
+      for (const draft of rule.check(artifact, context)) {
+        const { meta } = rule;
+        findings.push({
+          ruleId: meta.id,
+          severity: options.policy.severity[meta.id] ?? draft.severity ?? meta.severity,
+          pillar: meta.pillar,
+          title: meta.title,
+          message: draft.message,
+          file: draft.file,
+          location: draft.location,
+          evidence: draft.evidence,
+          remediation: meta.remediation,
+          references: draft.references ?? meta.references,
+        });
+      }
+    }
+  }
+  return findings.sort(compareFindings);
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compare(a.file ?? '', b.file ?? '') ||
+    compare(a.location?.member ?? '', b.location?.member ?? '') ||
+    severityRank(b.severity) - severityRank(a.severity) ||
+    compare(a.ruleId, b.ruleId) ||
+    (a.location?.offset ?? -1) - (b.location?.offset ?? -1) ||
+    compare(a.message, b.message)
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function buildReport(
+  target: string,
+  snapshot: Snapshot,
+  findings: Finding[],
+  options: AuditOptions,
+  startedAt: string,
+  finishedAt: string,
+): Report {
+  const { policy } = options;
+  const active = findings.filter((finding) => !finding.suppressed);
+  const counts = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
+  for (const finding of active) counts[finding.severity]++;
+  const failing = active.filter((finding) => atLeast(finding.severity, policy.failOn));
+  const notAnalysed = active.filter((finding) => finding.ruleId === options.notAnalysedRuleId);
+  const failingOnFindings = failing.filter((finding) => finding.ruleId !== options.notAnalysedRuleId);
+  const failingNotAnalysed = policy.failOnNotAnalysed
+    ? failing.filter((finding) => finding.ruleId === options.notAnalysedRuleId)
+    : [];
+  const reasons = [
+    ...(failingOnFindings.length > 0 ? [`${failingOnFindings.length} finding(s) at or above ${policy.failOn}`] : []),
+    ...(failingNotAnalysed.length > 0 ? [`${failingNotAnalysed.length} item(s) could not be analysed`] : []),
+  ];
+  const exitCode = failingOnFindings.length > 0 ? 1 : failingNotAnalysed.length > 0 ? 2 : 0;
+  const allowed = new Map(policy.allowGlobals.map((entry) => [entry.global, entry.reason]));
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'assay', version: options.toolVersion },
+    target: { kind: snapshot.kind, path: target },
+    startedAt,
+    finishedAt,
+    files: snapshot.files.map(({ path, size, sha256, format }) => ({ path, size, sha256, format })),
+    findings,
+    summary: {
+      files: snapshot.files.length,
+      bytes: snapshot.files.reduce((total, file) => total + file.size, 0),
+      findings: counts,
+      suppressed: findings.length - active.length,
+      notAnalysed: notAnalysed.length,
+    },
+    gate: { failOn: policy.failOn, failOnNotAnalysed: policy.failOnNotAnalysed, reasons, exitCode },
+    verdict: exitCode === 0 ? 'pass' : 'fail',
+    security: {
+      rulesRun: options.rules.map((rule) => rule.meta.id).sort(),
+      globals: snapshot.artifacts.flatMap((artifact) =>
+        artifact.facts.flatMap((fact) => {
+          if (fact.kind !== 'pickle-global') return [];
+          const verdict = classifyGlobal(fact.module, fact.name, allowed).verdict;
+          return [{ file: artifact.file, member: artifact.member, global: `${fact.module}.${fact.name}`, verdict }];
+        }),
+      ),
+    },
+  };
+}

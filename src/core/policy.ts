@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { Severity } from './severity.js';
+
+export const Policy = z
+  .object({
+    failOn: Severity.default('high').describe('Findings at or above this severity fail the gate'),
+    failOnNotAnalysed: z
+      .boolean()
+      .default(true)
+      .describe('Content that could not be analysed fails the gate with exit code 2'),
+    severity: z.record(z.string(), Severity).default({}).describe('Per-rule severity overrides, keyed by rule id'),
+    allowGlobals: z
+      .array(
+        z.object({
+          global: z.string().regex(/^[\w.]+$/, 'a dotted name such as mypackage.MyClass'),
+          reason: z.string().min(1, 'say why this global is safe to import'),
+        }),
+      )
+      .default([])
+      .describe('Extra pickle globals to accept, each with the reason it is safe'),
+    ignorePaths: z.array(z.string()).default([]).describe('Glob patterns of files to leave out of the audit'),
+  })
+  .strict();
+export type Policy = z.infer<typeof Policy>;
+
+export const DEFAULT_POLICY: Policy = Policy.parse({});
+
+export class PolicyError extends Error {}
+
+/** Loads a YAML or JSON policy file; errors name the file and the offending key. */
+export async function loadPolicy(path: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new PolicyError(`cannot read policy file ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new PolicyError(`policy file ${path} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  const result = Policy.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new PolicyError(`policy file ${path} is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,53 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll } from 'vitest';
+import { BUILT_IN_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../src/assay.js';
+import { audit } from '../src/core/audit.js';
+import { DEFAULT_POLICY, type Policy } from '../src/core/policy.js';
+import type { Report } from '../src/core/report.js';
+
+export const PROJECT_ROOT = join(import.meta.dirname, '..');
+export const SHARED_DATA = join(PROJECT_ROOT, '..', 'shared', 'data');
+
+const folders: string[] = [];
+afterAll(async () => {
+  for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
+});
+
+/** Writes files into a fresh temporary folder and returns its path. */
+export async function tempFolder(files: Record<string, Uint8Array | string>): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'assay-test-'));
+  folders.push(folder);
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(dirname(join(folder, name)), { recursive: true });
+    await writeFile(join(folder, name), content);
+  }
+  return folder;
+}
+
+export async function auditPath(path: string, policy: Partial<Policy> = {}): Promise<Report> {
+  return audit(path, {
+    policy: { ...DEFAULT_POLICY, ...policy },
+    rules: BUILT_IN_RULES,
+    notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
+    toolVersion: VERSION,
+  });
+}
+
+/** Audits the given files as one model folder. */
+export async function auditFiles(
+  files: Record<string, Uint8Array | string>,
+  policy: Partial<Policy> = {},
+): Promise<Report> {
+  return auditPath(await tempFolder(files), policy);
+}
+
+export function ruleIds(report: Report): string[] {
+  return [...new Set(report.findings.map((finding) => finding.ruleId))].sort();
+}
+
+/** Findings at high or above: what fails the default gate. */
+export function serious(report: Report) {
+  return report.findings.filter((finding) => finding.severity === 'critical' || finding.severity === 'high');
+}
