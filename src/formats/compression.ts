@@ -66,13 +66,24 @@ async function* throughTransform(
   what: string,
 ): AsyncGenerator<Uint8Array> {
   const transform = createTransform();
+  let inputError: unknown;
+  const guardedInput = async function* () {
+    try {
+      yield* input;
+    } catch (error) {
+      inputError = error;
+      throw error;
+    }
+  };
   // Byte mode keeps at most about one input chunk queued in front of the decoder.
-  const source = Readable.from(input, { objectMode: false });
+  const source = Readable.from(guardedInput(), { objectMode: false });
   // Errors on either side surface through the transform's iterator below.
   pipeline(source, transform, () => {});
   try {
     for await (const chunk of transform) yield chunk as Uint8Array;
   } catch (error) {
+    // Errors of the input already say what went wrong; only the decoder's need context.
+    if (inputError !== undefined) throw inputError;
     throw new Error(`${what}: corrupt or truncated data: ${messageOf(error)}`, { cause: error });
   } finally {
     transform.destroy();

@@ -168,9 +168,12 @@ class SevenZipBody implements AsyncIterable<Uint8Array> {
   private async *read(): AsyncGenerator<Uint8Array> {
     const block = this.block;
     if (block === undefined) return; // directories and empty files
-    if (block.failure) throw new Error(`${this.what}: not readable: its solid block failed to decode (${block.failure.message})`);
+    if (block.failure)
+      throw new Error(`${this.what}: not readable: its solid block failed to decode (${block.failure.message})`);
     if (block.bytes > this.maxMemberBytes) {
-      throw new Error(`${this.what}: its block decodes to ${block.bytes} bytes, over the ${this.maxMemberBytes}-byte limit`);
+      throw new Error(
+        `${this.what}: its block decodes to ${block.bytes} bytes, over the ${this.maxMemberBytes}-byte limit`,
+      );
     }
     block.decoded = true;
     let stream: Readable;
@@ -229,7 +232,9 @@ export async function* readSevenZip(
     try {
       await parser.parse();
     } catch (error) {
-      throw new Error(`7z: ${path}: cannot read the archive header: ${messageOf(error).replace(/^7z: /, '')}`, { cause: error });
+      throw new Error(`7z: ${path}: cannot read the archive header: ${messageOf(error).replace(/^7z: /, '')}`, {
+        cause: error,
+      });
     }
     const entries = parser.getEntries().filter((entry) => !entry.isAntiFile);
     const blocks = new Map<number, Block>();

@@ -117,14 +117,32 @@ describe('decompress', () => {
     );
   });
 
+  it('keeps the last 64 KiB of LZ4 output as history across blocks', async () => {
+    const first = Uint8Array.from({ length: 65_536 }, (_, i) => i % 251);
+    const second = Uint8Array.from({ length: 65_536 }, (_, i) => (i * 7) % 253);
+    // A match of 8 bytes at the farthest distance (65,535): it starts at byte 1 of the second block.
+    const frame = lz4Frame(0, [
+      { data: first, stored: true },
+      { data: second, stored: true },
+      { data: [0x04, 0xff, 0xff, 0x10, ...ascii('Z')] },
+    ]);
+    const out = await inflate('lz4', frame, 4096);
+    expect(out.length).toBe(131_072 + 9);
+    expect([...out.subarray(131_072, 131_080)]).toEqual([...second.subarray(1, 9)]);
+  });
+
   it('refuses, naming the offset, LZ4 matches that reach outside independent blocks or the history', async () => {
     const independent = lz4Frame(INDEPENDENT, [
       { data: ascii('abcdefgh'), stored: true },
       { data: [0x04, 0x08, 0x00, 0x10, ...ascii('Z')] },
     ]);
-    await expect(inflate('lz4', independent)).rejects.toThrow('lz4: match offset 8 points before the available history at offset 26');
+    await expect(inflate('lz4', independent)).rejects.toThrow(
+      'lz4: match offset 8 points before the available history at offset 26',
+    );
     // A run of 'a' longer than the frame's 64 KiB block maximum.
-    const bomb = lz4Frame(0, [{ data: [0x1f, ...ascii('a'), 0x01, 0x00, ...Array(300).fill(0xff), 0x00, 0x10, ...ascii('!')] }]);
+    const bomb = lz4Frame(0, [
+      { data: [0x1f, ...ascii('a'), 0x01, 0x00, ...Array(300).fill(0xff), 0x00, 0x10, ...ascii('!')] },
+    ]);
     await expect(inflate('lz4', bomb)).rejects.toThrow(/block decodes to more than the frame maximum/);
   });
 
@@ -148,6 +166,23 @@ describe('decompress', () => {
 
   it.each(['gzip', 'zlib', 'bzip2', 'xz', 'lz4'] as const)('%s: rejects empty input', async (kind) => {
     await expect(inflate(kind, new Uint8Array(0))).rejects.toThrow(new RegExp(`^${kind}: `));
+  });
+
+  it('never hangs or crashes on mutated input', async () => {
+    const samples: [Compression, Buffer][] = [
+      ['bzip2', fixture('bzip2')],
+      ['xz', fixture('xz')],
+      ['lz4', fixture('lz4Checksums')],
+      ['gzip', gzipSync(TEXT)],
+    ];
+    for (const [kind, original] of samples) {
+      for (let round = 0; round < 60; round++) {
+        const bytes = Buffer.from(original);
+        bytes[(round * 7919) % bytes.length] ^= 1 + (round % 255);
+        bytes[(round * 104_729 + 13) % bytes.length] ^= 0x40;
+        await inflate(kind, bytes).catch((error: Error) => expect(error.message).toMatch(new RegExp(`^${kind}: `)));
+      }
+    }
   });
 
   it('stops reading the input when the consumer stops early', async () => {

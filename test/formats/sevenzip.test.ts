@@ -70,7 +70,9 @@ function sevenZip(folders: FolderSpec[], directories: string[] = []): Uint8Array
   const names = Buffer.concat(files.map((file) => Buffer.from(`${file.name}\0`, 'utf16le')));
   header.push(0x11, ...num(names.length + 1), 0x00, ...names);
   const attributes = Buffer.alloc(files.length * 4);
-  files.forEach((file, i) => attributes.writeUInt32LE(file.attributes ?? 0x20, i * 4));
+  files.forEach((file, i) => {
+    attributes.writeUInt32LE(file.attributes ?? 0x20, i * 4);
+  });
   header.push(0x15, ...num(attributes.length + 2), 0x01, 0x00, ...attributes);
   header.push(0x00, 0x00);
 

@@ -85,7 +85,7 @@ describe('listZip and openZipEntry on well-formed archives', () => {
         if (from < offset + out.length) out.set(tail.subarray(from - base, offset + out.length - base), from - offset);
         return out;
       },
-      async *stream() {
+      stream() {
         throw new Error('not used');
       },
     };
@@ -258,6 +258,15 @@ describe('hostile and broken archives', () => {
     );
     await expect(readAll(openZipEntry(zip, listing.entries[1]))).rejects.toThrow(
       /b\.bin.*past the end of the archive \(2000 bytes\)/,
+    );
+  });
+
+  it('reports a truncated deflated member with the offset where its data should end', async () => {
+    const whole = buildZip([{ name: 'big.bin', data: randomBytes(5000), method: 8 }]);
+    const zip = archive(whole.subarray(0, 3000));
+    const [entry] = (await listZip(zip, limits)).entries;
+    await expect(readAll(openZipEntry(zip, entry))).rejects.toThrow(
+      /^zip member "big\.bin" \(data at offset 37\): data truncated: it should end at offset \d+, past the end of the archive \(3000 bytes\)$/,
     );
   });
 

@@ -79,6 +79,8 @@ enum Phase {
 }
 
 const NEED_MORE = -1;
+/** Bytes of a candidate stream kept for a rescan if it turns out to be junk. */
+const PROBE_RETAIN = 1 << 16;
 
 class Memo {
   private dense: Value[] = [];
@@ -134,6 +136,10 @@ export class PickleWalker {
   private probing = false;
   private probeFacts: Fact[] = [];
   private frameStart = 0;
+  /** Where the last FRAME says its bytes end. */
+  private frameClaim = 0;
+  /** Opcode offset of the last argument skipped unread. */
+  private bulkStart = 0;
   /** After the first desync the sequential reading ignores frames (the twin follows the loader's). */
   private framesIgnored = false;
   private twin: PickleWalker | undefined;
@@ -174,11 +180,16 @@ export class PickleWalker {
     }
     if (this.phase === Phase.InStream) {
       const available = this.base + this.buf.length;
-      const detail =
-        this.cEnd > available && !this.framesIgnored
-          ? `FRAME at offset ${this.frameStart} claims bytes up to ${this.cEnd} but the stream ends at ${available}`
-          : 'the stream ends before STOP (truncated pickle)';
-      this.malformed(this.p, detail);
+      let offset = Math.min(this.p, available);
+      let detail = 'the stream ends before STOP (truncated pickle)';
+      if (this.p > available) {
+        offset = this.bulkStart;
+        detail = `the argument of the opcode at offset ${this.bulkStart} runs ${this.p - available} bytes past the end of the stream`;
+      } else if (this.frameClaim > available && !this.framesIgnored) {
+        detail = `FRAME at offset ${this.frameStart} claims bytes up to ${this.frameClaim} but the stream ends at ${available}`;
+      }
+      this.malformed(offset, detail);
+      this.p = offset;
       this.finishStream();
     } else if (this.phase === Phase.Trailing) {
       this.closeJunk(this.base + this.buf.length);
@@ -192,7 +203,9 @@ export class PickleWalker {
   }
 
   private append(chunk: Uint8Array): void {
-    const keepFrom = Math.max(0, this.p - this.base);
+    // A candidate stream keeps its first bytes so that, if it proves to be junk, the search resumes inside it.
+    const from = this.probing && this.p - this.streamStart <= PROBE_RETAIN ? this.streamStart : this.p;
+    const keepFrom = Math.max(0, from - this.base);
     const kept = this.buf.length - keepFrom;
     if (this.phase === Phase.Done) {
       this.base += this.buf.length;
@@ -250,6 +263,7 @@ export class PickleWalker {
         continue;
       }
       if (stepped === NEED_MORE) {
+        this.opcodes--; // the opcode is read again, whole, when more bytes arrive
         this.checkPendingLimits();
         return;
       }
@@ -290,7 +304,7 @@ export class PickleWalker {
     this.probing = false;
     this.resetStreamState();
     if (this.junkStart < 0) this.junkStart = this.streamStart;
-    if (this.streamStart + 1 >= this.base) this.p = this.streamStart + 1;
+    if (this.p - this.streamStart <= PROBE_RETAIN) this.p = this.streamStart + 1;
     this.cEnd = this.p;
   }
 
@@ -334,7 +348,7 @@ export class PickleWalker {
   private finishStream(): void {
     this.emit({
       kind: 'pickle-stats',
-      offset: this.p,
+      offset: Math.min(this.p, this.base + this.buf.length),
       stream: this.stream,
       view: this.view,
       opcodes: this.opcodes,
@@ -437,14 +451,13 @@ export class PickleWalker {
         else if (!this.framesIgnored) this.diverge(opStart, `a text line at offset ${at} runs past the frame end`);
       }
     }
-    const limit = this.base + this.buf.length;
-    const newline = this.indexOfNewline(start, limit);
-    if (newline === NEED_MORE || newline < 0) {
-      if (limit - start > this.limits.maxLine) {
-        this.limit('line-length', limit - start, `a text argument longer than ${this.limits.maxLine} bytes`);
-      }
-      return NEED_MORE;
+    const available = this.base + this.buf.length;
+    const newline = this.indexOfNewline(start, available);
+    const length = newline < 0 ? available - start : newline - start;
+    if (length > this.limits.maxLine) {
+      this.limit('line-length', length, `a text argument longer than ${this.limits.maxLine} bytes`);
     }
+    if (newline < 0) return NEED_MORE;
     return [start, newline, newline + 1];
   }
 
@@ -855,6 +868,7 @@ export class PickleWalker {
     const dataAt = this.locate(start + width, n, at);
     if (n > this.limits.maxInline) {
       // Bulk data (tensor bytes, big strings): the position jumps past it, and chunks before it are dropped unread.
+      this.bulkStart = at;
       this.push1({ k: 'bytes', len: n });
       return this.done(dataAt + n);
     }
@@ -921,6 +935,7 @@ export class PickleWalker {
       return after;
     }
     this.frameStart = at;
+    this.frameClaim = after + length;
     this.p = after;
     this.cEnd = this.framesIgnored ? after : after + length;
     return after;
@@ -968,7 +983,8 @@ function signedLE(buf: Uint8Array, index: number, n: number): number {
 
 function parseIndex(text: string, onError: () => never): number {
   const trimmed = text.trim();
-  if (!/^\d+$/.test(trimmed)) onError();
+  // CPython converts the index to a C size: anything beyond fails there too.
+  if (!/^\d{1,15}$/.test(trimmed)) onError();
   return Number(trimmed);
 }
 
