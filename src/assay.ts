@@ -2,11 +2,12 @@
 import { createRequire } from 'node:module';
 import { SECURITY_RULES } from './checks/security/index.js';
 import { NOT_ANALYSED_RULE_ID } from './checks/security/not-analysed.js';
-import type { Rule } from './core/rule.js';
+import { RuleRegistry } from './core/rule.js';
 import type { Artifact } from './formats/facts.js';
 
 const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export const VERSION: string = packageJson.version;
-export const BUILT_IN_RULES: readonly Rule<Artifact>[] = SECURITY_RULES;
+/** Every built-in rule, keyed by its stable id (the registry refuses duplicates). */
+export const BUILT_IN_RULES = new RuleRegistry<Artifact>(SECURITY_RULES);
 export { NOT_ANALYSED_RULE_ID };

@@ -29,7 +29,7 @@ export async function tempFolder(files: Record<string, Uint8Array | string>): Pr
 export async function auditPath(path: string, policy: Partial<Policy> = {}): Promise<Report> {
   return audit(path, {
     policy: { ...DEFAULT_POLICY, ...policy },
-    rules: BUILT_IN_RULES,
+    rules: BUILT_IN_RULES.all(),
     notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
     toolVersion: VERSION,
   });

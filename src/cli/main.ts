@@ -44,7 +44,7 @@ program
   .action((options: { format: 'text' | 'json' | 'md' }) => {
     process.stdout.write(
       runRules(
-        BUILT_IN_RULES.map((rule) => rule.meta),
+        BUILT_IN_RULES.all().map((rule) => rule.meta),
         options.format,
       ),
     );

@@ -23,13 +23,13 @@ export async function runScan(target: string, options: ScanOptions): Promise<num
     options.progress && !options.quiet && process.stderr.isTTY ? progressReporter(process.stderr) : undefined;
   const report = await audit(target, {
     policy,
-    rules: BUILT_IN_RULES,
+    rules: BUILT_IN_RULES.all(),
     notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
     toolVersion: VERSION,
     onProgress: progress?.update,
   });
   progress?.done();
-  const rules = BUILT_IN_RULES.map((rule) => rule.meta);
+  const rules = BUILT_IN_RULES.all().map((rule) => rule.meta);
   if (options.output) {
     await writeFile(options.output, render(options.format, report, rules));
     if (!options.quiet && options.format !== 'text') {

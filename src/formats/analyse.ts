@@ -6,8 +6,8 @@ import { finished } from 'node:stream/promises';
 import { matchPayloadIndicators } from '../knowledge/payload-indicators.js';
 import { type Compression, decompress } from './compression.js';
 import type { Artifact, Fact, FormatName, Origin } from './facts.js';
-import { isNpy, parseNpyHeader } from './numpy.js';
-import { DEFAULT_PICKLE_LIMITS, LimitReached, type PickleLimits, PickleWalker } from './pickle/walker.js';
+import { parseNpyHeader } from './numpy.js';
+import { DEFAULT_PICKLE_LIMITS, type PickleLimits, PickleWalker } from './pickle/walker.js';
 import { readSevenZip } from './sevenzip.js';
 import { SNIFF_BYTES, sniffFormat } from './sniff.js';
 import {
@@ -496,5 +496,3 @@ function prepend(first: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncItera
 async function abandon(stream: AsyncIterable<Uint8Array>): Promise<void> {
   await stream[Symbol.asyncIterator]().return?.();
 }
-
-export { isNpy, LimitReached };

@@ -1,6 +1,10 @@
+import { sniffCompression } from './compression.js';
 import type { FormatName } from './facts.js';
+import { isNpy } from './numpy.js';
 import { isOpcode, OP } from './pickle/opcodes.js';
 import { PickleWalker } from './pickle/walker.js';
+import { isSevenZip } from './sevenzip.js';
+import { looksLikeTar } from './tar.js';
 
 /** How many leading bytes sniffing looks at. */
 export const SNIFF_BYTES = 4096;
@@ -20,12 +24,6 @@ const MAGIC: readonly [FormatName, number[], number?][] = [
   ['pytorch-legacy', TORCH_LEGACY_MAGIC],
   ['zip', ascii('PK\x03\x04')],
   ['zip', ascii('PK\x05\x06')],
-  ['7z', [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]],
-  ['gzip', [0x1f, 0x8b]],
-  ['bzip2', ascii('BZh')],
-  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
-  ['lz4', [0x04, 0x22, 0x4d, 0x18]],
-  ['numpy', [0x93, ...ascii('NUMPY')]],
   ['gguf', ascii('GGUF')],
   ['hdf5', [0x89, ...ascii('HDF\r\n\x1a\n')]],
   ['image', [0x89, ...ascii('PNG\r\n\x1a\n')]],
@@ -37,24 +35,17 @@ const MAGIC: readonly [FormatName, number[], number?][] = [
 export function sniffFormat(head: Uint8Array, size?: number): FormatName {
   if (head.length === 0) return 'empty';
   for (const [format, magic] of MAGIC) if (startsWith(head, magic)) return format;
+  if (isSevenZip(head)) return '7z';
+  if (isNpy(head)) return 'numpy';
   if (head[0] === OP.PROTO && head.length > 1 && head[1] >= 2 && head[1] <= 5) return 'pickle';
-  if (isZlib(head)) return 'zlib';
+  const compression = sniffCompression(head);
+  if (compression) return compression;
   if (isSafetensors(head, size)) return 'safetensors';
-  if (isTar(head)) return 'tar';
+  if (head.length >= 512 && looksLikeTar(head.subarray(0, 512))) return 'tar';
   if (looksLikeProtocol0Pickle(head)) return 'pickle';
   const firstNonSpace = head.find((byte) => byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09);
   if (isMostlyText(head)) return firstNonSpace === 0x7b || firstNonSpace === 0x5b ? 'json' : 'text';
   return 'unknown';
-}
-
-function isZlib(head: Uint8Array): boolean {
-  return (
-    head.length >= 2 &&
-    (head[0] & 0x0f) === 8 &&
-    head[0] >> 4 <= 7 &&
-    (head[0] * 256 + head[1]) % 31 === 0 &&
-    head[0] === 0x78
-  );
 }
 
 function isSafetensors(head: Uint8Array, size?: number): boolean {
@@ -62,18 +53,6 @@ function isSafetensors(head: Uint8Array, size?: number): boolean {
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const length = view.getBigUint64(0, true);
   return length > 1n && (size === undefined || length <= BigInt(size - 8));
-}
-
-function isTar(head: Uint8Array): boolean {
-  if (head.length < 512) return false;
-  if (startsWith(head, ascii('ustar'), 257)) return true;
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : head[i];
-  const stored = Number.parseInt(
-    new TextDecoder('latin1').decode(head.subarray(148, 156)).replace(/\0.*$/, '').trim(),
-    8,
-  );
-  return head[0] !== 0 && stored === sum;
 }
 
 /**

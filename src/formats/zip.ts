@@ -114,7 +114,7 @@ class Window {
     return this.bytes.subarray(from, from + length);
   }
 
-  /** First offset in [from, to) holding one of the signatures, or -1. */
+  /** The first of the signatures found in [from, to), reading the file once in windows. */
   async find(
     signatures: readonly number[],
     from: number,
@@ -166,9 +166,8 @@ class ZipLister {
 
   async list(): Promise<ZipListing> {
     const end = await this.readEndRecord();
-    let needsScan = end === undefined;
-    if (end !== undefined) needsScan = !(await this.readCentralDirectory(end));
-    if (needsScan || this.damage.length > 0) await this.scanLocalHeaders();
+    const centralRead = end !== undefined && (await this.readCentralDirectory(end));
+    if (!centralRead || this.damage.length > 0) await this.scanLocalHeaders();
     if (this.entries.length === 0 && end === undefined) {
       throw new Error(
         `${this.source.label}: not a readable zip archive: no end of central directory record in the last ${Math.min(this.source.size, EOCD_SEARCH)} bytes (from offset ${Math.max(0, this.source.size - EOCD_SEARCH)}) and no local file header`,
