@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { matchPayloadIndicators } from '../knowledge/payload-indicators.js';
 import { type Compression, decompress } from './compression.js';
-import type { Artifact, Fact, FormatName, Origin } from './facts.js';
+import type { Artifact, EmbeddingKind, Fact, FormatName, Origin } from './facts.js';
 import { parseNpyHeader } from './numpy.js';
 import { DEFAULT_PICKLE_LIMITS, type PickleLimits, PickleWalker } from './pickle/walker.js';
 import { readSevenZip } from './sevenzip.js';
@@ -134,7 +134,7 @@ export class Analyser {
   // ---- pickles ------------------------------------------------------------------------------------------
 
   private async pickle(stream: AsyncIterable<Uint8Array>, artifact: Artifact, where: Where, maxStreams: number) {
-    const embedded: { bytes: Uint8Array; offset: number; encoding: 'raw' | 'hex' | 'base64' }[] = [];
+    const embedded: { bytes: Uint8Array; offset: number; encoding: EmbeddingKind }[] = [];
     const facts = artifact.facts;
     const walker = new PickleWalker(
       {
@@ -162,11 +162,14 @@ export class Analyser {
       await this.embeddedPickle(bytes, offset, encoding, artifact, where);
   }
 
-  /** A pickle inside a literal: analysed as its own artifact, kept only when it is really a pickle. */
+  /**
+   * A pickle inside a literal: analysed as its own artifact, kept only when it is really a pickle (or, for bytes
+   * handed to a deserializer, anything recognisable such as a torch archive).
+   */
   private async embeddedPickle(
     bytes: Uint8Array,
     offset: number,
-    encoding: 'raw' | 'hex' | 'base64',
+    encoding: EmbeddingKind,
     parent: Artifact,
     where: Where,
   ) {
@@ -178,6 +181,7 @@ export class Analyser {
       depth: where.depth + 1,
       origin: { via: 'embedded', encoding, offset },
     });
+    await nested.close();
     const inner = found[0];
     const isPickle =
       inner?.format === 'pickle' &&
@@ -186,7 +190,9 @@ export class Analyser {
           fact.kind === 'pickle-global' || fact.kind === 'pickle-unresolved-global' || fact.kind === 'pickle-stats',
       ) &&
       !inner.facts.some((fact) => fact.kind === 'pickle-malformed' && fact.stream === 0);
-    if (!isPickle) return;
+    const isLoaded =
+      encoding === 'loader-argument' && !['unknown', 'text', 'json', 'empty'].includes(inner?.format ?? 'unknown');
+    if (!isPickle && !isLoaded) return;
     const imports = found.reduce(
       (count, artifact) =>
         count +

@@ -3,6 +3,9 @@
  * Checks (src/checks) turn facts into findings; a parser never decides severity.
  */
 
+/** How a nested pickle was found: a literal starting with a protocol header (raw, hex, base64), or bytes handed to a deserializer. */
+export type EmbeddingKind = 'raw' | 'hex' | 'base64' | 'loader-argument';
+
 /** Formats recognised from content (never from the file name). */
 export type FormatName =
   | 'pickle'
@@ -86,7 +89,7 @@ export type Fact =
   /** A string constant that matched a payload indicator from the knowledge table. */
   | { kind: 'payload-string'; offset: number; indicator: string; reason: string; excerpt: string }
   /** A nested pickle found inside a bytes or string literal (its own artifact carries the details). */
-  | { kind: 'embedded-pickle'; offset: number; encoding: 'raw' | 'hex' | 'base64'; member: string; imports: number }
+  | { kind: 'embedded-pickle'; offset: number; encoding: EmbeddingKind; member: string; imports: number }
   | { kind: 'archive-unsafe-path'; name: string; reason: string }
   | { kind: 'archive-link'; name: string; target: string; linkType: 'symlink' | 'hardlink' }
   | { kind: 'archive-bomb'; name: string; compressed: number; uncompressed: number; ratio: number }
@@ -111,7 +114,7 @@ export type Origin =
   | { via: 'file' }
   | { via: 'archive'; container: FormatName }
   | { via: 'compression'; container: FormatName }
-  | { via: 'embedded'; encoding: 'raw' | 'hex' | 'base64'; offset: number }
+  | { via: 'embedded'; encoding: EmbeddingKind; offset: number }
   | { via: 'numpy-payload' };
 
 /** One analysed byte stream: a file, or something inside it. */

@@ -448,3 +448,18 @@ export const ORDINARY_DUNDER_NAMES: ReadonlySet<string> = new Set([
   '__bit_generator_ctor',
   '__generator_ctor',
 ]);
+
+/**
+ * Callables that deserialize the bytes they are given. A bytes argument handed to one of them is a nested
+ * pickle (or torch archive) and is analysed as a member of its own, whatever its first bytes look like.
+ */
+export const DESERIALIZERS: readonly GlobalEntry[] = [
+  x('pickle.loads', 'unpickles its argument'),
+  x('pickle._loads', 'pure-Python unpickler entry point'),
+  x('_pickle.loads', 'C unpickler entry point'),
+  x('dill.loads', 'dill unpickler'),
+  x('dill._dill.loads', 'dill unpickler'),
+  x('cloudpickle.loads', 'cloudpickle re-exports pickle.loads'),
+  x('torch.storage._load_from_bytes', 'torch.load on an in-memory archive'),
+  x('numpy.loads', 'old numpy alias of pickle.loads'),
+];

@@ -304,3 +304,26 @@ describe('files', () => {
     expect(strict.gate.exitCode).toBe(1);
   });
 });
+
+describe('nested pickles handed to a deserializer', () => {
+  it('are analysed whatever their first bytes, including the _codecs.encode spelling of protocol 0', async () => {
+    const inner = callPickle('os', 'system', 'id', 0);
+    const viaCodecs = pickle()
+      .global('pickle', 'loads')
+      .op('MARK')
+      .global('_codecs', 'encode')
+      .op('MARK')
+      .textUnicode(Buffer.from(inner).toString('latin1').replace(/\n/g, '\\u000a'))
+      .textUnicode('latin1')
+      .op('TUPLE')
+      .op('REDUCE')
+      .op('TUPLE')
+      .op('REDUCE')
+      .stop()
+      .build();
+    const report = await expectMalicious({ 'nested0.pkl': viaCodecs });
+    const nested = report.findings.find((finding) => finding.location?.member?.includes('loader-argument'));
+    expect(nested).toMatchObject({ ruleId: 'security/pickle-dangerous-global' });
+    expect(nested?.message).toContain('os.system');
+  });
+});

@@ -1,5 +1,6 @@
+import { DESERIALIZERS } from '../../knowledge/pickle-globals.js';
 import { python3Name } from '../../knowledge/python2-names.js';
-import type { Fact, FactOf, PickleOpcodeName, PickleView } from '../facts.js';
+import type { EmbeddingKind, Fact, FactOf, PickleOpcodeName, PickleView } from '../facts.js';
 import { isOpcode, OP, opcodeName } from './opcodes.js';
 
 /**
@@ -40,14 +41,15 @@ export interface PickleObserver {
   /** Every string constant of at least 8 characters, for payload indicators. */
   string?(text: string, offset: number): void;
   /** Bytes or text that decode to something starting with a pickle protocol header. */
-  embedded?(bytes: Uint8Array, offset: number, encoding: 'raw' | 'hex' | 'base64'): void;
+  embedded?(bytes: Uint8Array, offset: number, encoding: EmbeddingKind): void;
 }
 
 type GlobalFact = FactOf<'pickle-global'> | FactOf<'pickle-unresolved-global'>;
 
 type Value =
   | { k: 'str'; v: string }
-  | { k: 'bytes'; len: number }
+  /** `data` is kept only for short values that could be a complete pickle (handed to pickle.loads later). */
+  | { k: 'bytes'; len: number; data?: Uint8Array }
   | { k: 'int'; v: number | bigint }
   | { k: 'global'; fact: GlobalFact }
   | { k: 'call'; fact?: GlobalFact }
@@ -66,6 +68,10 @@ const BUFFER: Value = { k: 'other', what: 'buffer' };
 const UNKNOWN: Value = { k: 'unknown' };
 const EMPTY_TUPLE: Value = { k: 'tuple', items: [] };
 const TUPLE_KEEP = 8;
+/** Longest bytes value kept for analysis as a nested pickle. */
+const NESTED_KEEP = 1 << 16;
+const DESERIALIZER_NAMES: ReadonlySet<string> = new Set(DESERIALIZERS.map((entry) => entry.pattern));
+const LATIN1_ENCODERS: ReadonlySet<string> = new Set(['_codecs.encode', 'codecs.encode']);
 const STRING_REPORT_MIN = 8;
 const PREVIEW_MAX = 200;
 
@@ -536,7 +542,11 @@ export class PickleWalker {
     if (n >= STRING_REPORT_MIN && this.observer.string && n <= 4096) {
       this.observer.string(this.text(start, start + n, 'latin1'), offset);
     }
-    this.push1({ k: 'bytes', len: n });
+    // A complete pickle ends with STOP: only such values are kept, so tensor bytes are not held in memory.
+    const couldBePickle =
+      n >= 2 && n <= NESTED_KEEP && isOpcode(this.byteAt(start)) && this.byteAt(start + n - 1) === OP.STOP;
+    const data = couldBePickle ? this.buf.slice(start - this.base, start - this.base + n) : undefined;
+    this.push1({ k: 'bytes', len: n, data });
   }
 
   private importGlobal(module: string, name: string, opcode: PickleOpcodeName, offset: number): GlobalFact {
@@ -571,13 +581,34 @@ export class PickleWalker {
   }
 
   /** Records that a value is called (or its state set) with `args`; returns the call's result. */
-  private call(callee: Value, args: Value[], how: 'CALL' | 'BUILD'): Value {
+  private call(callee: Value, args: Value[], how: 'CALL' | 'BUILD', offset: number): Value {
     if (callee.k === 'global') {
       const fact = callee.fact;
       if (fact.kind === 'pickle-global' && !fact.called) {
         fact.called = true;
         fact.callKind = how === 'BUILD' ? 'build' : 'call';
         fact.callPreview = preview({ k: 'tuple', items: args });
+      }
+      if (fact.kind === 'pickle-global' && how === 'CALL') {
+        const name = `${fact.module}.${fact.name}`;
+        const first = args[0];
+        if (DESERIALIZER_NAMES.has(name) && first?.k === 'bytes' && first.data) {
+          this.observer.embedded?.(first.data, offset, 'loader-argument');
+        }
+        // codecs.encode(text, 'latin1') is how protocol 0-2 pickles spell bytes: model it, it is a pure function.
+        if (
+          LATIN1_ENCODERS.has(name) &&
+          first?.k === 'str' &&
+          args[1]?.k === 'str' &&
+          /^latin[-_]?1$/i.test(args[1].v)
+        ) {
+          const bytes = Buffer.from(first.v, 'latin1');
+          return {
+            k: 'bytes',
+            len: bytes.length,
+            data: bytes.length <= NESTED_KEEP ? new Uint8Array(bytes) : undefined,
+          };
+        }
       }
       return { k: 'call', fact };
     }
@@ -762,32 +793,32 @@ export class PickleWalker {
       case OP.REDUCE: {
         const args = this.pop1(at);
         const callee = this.pop1(at);
-        this.push1(this.call(callee, args.k === 'tuple' ? args.items : [args], 'CALL'));
+        this.push1(this.call(callee, args.k === 'tuple' ? args.items : [args], 'CALL', at));
         return this.done(q);
       }
       case OP.BUILD: {
         const state = this.pop1(at);
         const target = this.top(at);
-        if (target.k === 'global') this.call(target, [state], 'BUILD');
+        if (target.k === 'global') this.call(target, [state], 'BUILD', at);
         return this.done(q);
       }
       case OP.NEWOBJ: {
         const args = this.pop1(at);
         const cls = this.pop1(at);
-        this.push1(this.call(cls, args.k === 'tuple' ? args.items : [args], 'CALL'));
+        this.push1(this.call(cls, args.k === 'tuple' ? args.items : [args], 'CALL', at));
         return this.done(q);
       }
       case OP.NEWOBJ_EX: {
         const kwargs = this.pop1(at);
         const args = this.pop1(at);
         const cls = this.pop1(at);
-        this.push1(this.call(cls, [...(args.k === 'tuple' ? args.items : [args]), kwargs], 'CALL'));
+        this.push1(this.call(cls, [...(args.k === 'tuple' ? args.items : [args]), kwargs], 'CALL', at));
         return this.done(q);
       }
       case OP.OBJ: {
         const items = this.popMark(at);
         if (items.length === 0) this.fail(at, 'OBJ without a class');
-        this.push1(this.call(items[0], items.slice(1), 'CALL'));
+        this.push1(this.call(items[0], items.slice(1), 'CALL', at));
         return this.done(q);
       }
       case OP.APPEND:
@@ -900,7 +931,7 @@ export class PickleWalker {
     const name = this.strictUtf8(second[0], second[1], at);
     const fact = this.importGlobal(module, name, isInst ? 'INST' : 'GLOBAL', at);
     const value: Value = { k: 'global', fact };
-    if (isInst) this.push1(this.call(value, this.popMark(at), 'CALL'));
+    if (isInst) this.push1(this.call(value, this.popMark(at), 'CALL', at));
     else this.push1(value);
     return this.done(second[2]);
   }

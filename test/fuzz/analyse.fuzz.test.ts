@@ -1,0 +1,100 @@
+/**
+ * End-to-end fuzzing: the Analyser on mutated containers (zip holding pickles, gzip / bzip2 / xz / LZ4 / zlib
+ * of pickles, tar and tar.gz, npy object arrays, npz, nested archives, 7z, embedded pickles) must always
+ * resolve with artifacts fit for a report, and the whole audit pipeline must produce a report that validates
+ * against the Report schema, with exit code 0, 1 or 2.
+ *
+ * Deterministic by default. Longer or different runs (see test/fuzz/support.ts):
+ *   FUZZ_SEED=123 FUZZ_RUNS=5000 npx vitest run test/fuzz/analyse.fuzz.test.ts
+ */
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { Report } from '../../src/core/report.js';
+import { Analyser, type AnalysisLimits, DEFAULT_LIMITS } from '../../src/formats/analyse.js';
+import type { Artifact } from '../../src/formats/facts.js';
+import { bufferSource } from '../../src/formats/source.js';
+import { auditFiles } from '../helpers.js';
+import { artifactProblems } from './invariants.js';
+import {
+  compressionAnchors,
+  containerSeeds,
+  npyAnchors,
+  pickleSeeds,
+  sevenZipSeeds,
+  tarAnchors,
+  zipAnchors,
+} from './seeds.js';
+import { expectThat, fuzzAsync, fuzzParams, fuzzTimeout, hostileBytes } from './support.js';
+
+const SEEDS = [...containerSeeds(), ...sevenZipSeeds(), ...pickleSeeds()];
+const anchors = (bytes: Uint8Array) => [...compressionAnchors(bytes), ...zipAnchors(bytes), ...tarAnchors(bytes), ...npyAnchors(bytes)];
+
+/** Limits small enough for fuzzed inputs to reach each of them. */
+const SMALL_LIMITS: AnalysisLimits = {
+  maxDepth: 2,
+  maxEntries: 3,
+  maxCompressionRatio: 4,
+  bombMinBytes: 512,
+  maxEmbedded: 2,
+  maxSpoolBytes: 1 << 12,
+  pickle: { maxOpcodes: 400, maxStack: 40, maxMemo: 24, maxLine: 48, maxInline: 96, maxStreams: 4 },
+};
+
+async function analyse(bytes: Uint8Array, limits: AnalysisLimits): Promise<Artifact[]> {
+  const artifacts: Artifact[] = [];
+  const analyser = new Analyser('f', (artifact) => artifacts.push(artifact), limits);
+  try {
+    await analyser.analyse(bufferSource(bytes, 'f'));
+  } finally {
+    await analyser.close();
+  }
+  return artifacts;
+}
+
+const RUNS = 400;
+const STATS = new Map<string, number>();
+import { afterAll } from 'vitest';
+afterAll(() => { if (process.env.FUZZ_STATS) console.log([...STATS].sort()); });
+
+describe('Analyser under fuzzing', () => {
+  it('resolves on any mutated container, with artifacts fit for a report', { timeout: fuzzTimeout(RUNS, 40) }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        hostileBytes(SEEDS, { anchors, maxMutations: 4 }),
+        fc.constantFrom(DEFAULT_LIMITS, SMALL_LIMITS),
+        async (bytes, limits) => {
+          const artifacts = await fuzzAsync('Analyser', bytes, () => analyse(bytes, limits));
+          const problems = artifactProblems(artifacts, 'f', limits.maxDepth);
+          if (process.env.FUZZ_STATS) for (const a of artifacts) STATS.set(`${a.depth}:${a.format}`, (STATS.get(`${a.depth}:${a.format}`) ?? 0) + 1);
+          expectThat(problems.length === 0, 'Analyser', problems.slice(0, 5).join('\n'), bytes);
+        },
+      ),
+      fuzzParams(RUNS),
+    );
+  });
+});
+
+const NAMES = ['model.pkl', 'pytorch_model.bin', 'model.safetensors', 'archive.zip', 'data.npy', 'model.joblib', 'x.tar.gz', 'a.7z', 'README.md'];
+
+describe('the audit pipeline under fuzzing', () => {
+  it('reports on folders of mutated files: the report validates and the exit code is 0, 1 or 2', { timeout: fuzzTimeout(40, 1000) }, async () => {
+    const folder = fc.uniqueArray(fc.tuple(fc.constantFrom(...NAMES), hostileBytes(SEEDS, { anchors, maxMutations: 3 })), {
+      minLength: 1,
+      maxLength: 5,
+      selector: ([name]) => name,
+    });
+    await fc.assert(
+      fc.asyncProperty(folder, async (files) => {
+        const bytes = new Uint8Array(Buffer.concat(files.map(([, content]) => content)));
+        const label = `audit of ${files.map(([name, content]) => `${name} (${content.length} bytes)`).join(', ')}`;
+        const report = await fuzzAsync(label, bytes, () => auditFiles(Object.fromEntries(files)));
+        const parsed = Report.safeParse(JSON.parse(JSON.stringify(report)));
+        const hexes = files.map(([name, content]) => `${name}: ${Buffer.from(content).toString('hex')}`).join('\n');
+        expectThat(parsed.success, label, `report does not validate: ${parsed.error?.message.slice(0, 1500)}\n${hexes}`, bytes);
+        expectThat([0, 1, 2].includes(report.gate.exitCode), label, `exit code ${report.gate.exitCode}`, bytes);
+        expectThat(report.files.length === files.length, label, `${report.files.length} files reported of ${files.length}`, bytes);
+      }),
+      fuzzParams(40),
+    );
+  });
+});
