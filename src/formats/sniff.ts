@@ -55,9 +55,12 @@ function isSafetensors(head: Uint8Array, size?: number): boolean {
   return length > 1n && (size === undefined || length <= BigInt(size - 8));
 }
 
+/** A dotted Python name; `chat_template:` (YAML) is text that merely starts with the GLOBAL opcode `c`. */
+const IMPORTABLE = /^[\p{L}_][\p{L}\p{N}_]*(\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
+
 /**
  * Protocol 0 and 1 pickles have no magic number. A head is taken for one when its first opcodes parse:
- * a GLOBAL or INST with two lines, or at least three opcodes (or a STOP) before any error.
+ * a GLOBAL or INST naming an importable dotted name, or at least three opcodes (or a STOP) before any error.
  */
 export function looksLikeProtocol0Pickle(head: Uint8Array): boolean {
   if (!isOpcode(head[0])) return false;
@@ -69,7 +72,8 @@ export function looksLikeProtocol0Pickle(head: Uint8Array): boolean {
     {
       fact(fact) {
         if (fact.kind === 'pickle-malformed') broken = true;
-        if (fact.kind === 'pickle-global') globals++;
+        if (fact.kind === 'pickle-global' && IMPORTABLE.test(fact.module) && IMPORTABLE.test(fact.name)) globals++;
+        else if (fact.kind === 'pickle-global') broken = true;
         if (fact.kind === 'pickle-stats') {
           opcodes = Math.max(opcodes, fact.opcodes);
           if (!broken) stopped = true;

@@ -132,7 +132,7 @@ export const DANGEROUS_GLOBALS: readonly GlobalEntry[] = [
   m('xmlrpc', 'remote procedure calls'),
   m('socketserver', 'starts servers'),
   // Deserializers and loaders: a second, unscanned load.
-  m('pickle', 'pickle.loads unpickles bytes the scanner may not see'),
+  m('pickle', 'pickle.loads runs a second unpickling, of bytes from this file or elsewhere'),
   m('_pickle', 'the C core of pickle'),
   m('cPickle', 'Python 2 pickle'),
   m('dill', 'dill rebuilds functions and code objects'),

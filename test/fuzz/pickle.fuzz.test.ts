@@ -262,7 +262,10 @@ function walk(bytes: Uint8Array, sizes: readonly number[], limits: PickleLimits)
 
 /** Walks one input and checks every invariant; returns the facts. */
 function checkedWalk(label: string, bytes: Uint8Array, sizes: readonly number[], limits: PickleLimits): Fact[] {
+  const started = performance.now();
   const facts = fuzzSync(label, bytes, () => walk(bytes, sizes, limits));
+  const took = performance.now() - started;
+  if (process.env.FUZZ_STATS && took > 100) console.log(`SLOW ${took.toFixed(0)} ms ${label} len=${bytes.length} sizes=${JSON.stringify(sizes).slice(0, 40)} limits=${limits.maxOpcodes} head=${Buffer.from(bytes.subarray(0, 64)).toString('hex')} tail=${Buffer.from(bytes.subarray(-32)).toString('hex')}`);
   let problems = factProblems(facts, bytes.length);
   if (process.env.FUZZ_EXPLORE) {
     problems = problems.filter((p) => !/"kind":"pickle-(malformed|stats|memo-miss)"/.test(p));
@@ -290,6 +293,22 @@ function checkedWalk(label: string, bytes: Uint8Array, sizes: readonly number[],
 
 const RUNS = 600;
 const limitsArbitrary = fc.constantFrom(DEFAULT_PICKLE_LIMITS, SMALL_LIMITS);
+
+/** A valid pickle followed by many copies of a short fragment: the shape that exposes super-linear rescans. */
+const repeatedFragment = fc
+  .tuple(
+    fc.constantFrom(...SEEDS),
+    fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 6 }), opcodeSequence.map((bytes) => bytes.subarray(0, 12))),
+    fc.integer({ min: 1, max: 3000 }),
+    fc.uint8Array({ maxLength: 2 }),
+  )
+  .map(([seed, fragment, times, tail]) => {
+    const out = new Uint8Array(seed.length + fragment.length * times + tail.length);
+    out.set(seed);
+    for (let i = 0; i < times; i++) out.set(fragment, seed.length + i * fragment.length);
+    out.set(tail, out.length - tail.length);
+    return out;
+  });
 
 describe('PickleWalker under fuzzing', () => {
   it('never throws on random bytes, and reports sane facts', { timeout: fuzzTimeout(RUNS) }, () => {
@@ -376,6 +395,35 @@ describe('PickleWalker under fuzzing', () => {
         }
       }),
       fuzzParams(RUNS),
+    );
+  });
+
+  it('executes at most one opcode per input byte in each reading, whatever the chunking', { timeout: fuzzTimeout(RUNS) }, () => {
+    // Every opcode consumes at least one byte, and each reading (sequential, frame-skipping) moves forwards:
+    // with the opcode limit set to the input length, reaching it means work grew faster than the input.
+    const input = fc.oneof(mutated(SEEDS, { anchors: pickleAnchors }), opcodeSequence, repeatedFragment);
+    fc.assert(
+      fc.property(input, chunkSizes, (bytes, sizes) => {
+        const limits = { ...DEFAULT_PICKLE_LIMITS, maxOpcodes: bytes.length + 2 };
+        const facts = checkedWalk('opcode budget', bytes, sizes, limits);
+        const tripped = facts.find((fact) => fact.kind === 'limit-reached' && fact.limit === 'opcodes');
+        expectThat(
+          tripped === undefined,
+          'opcode budget',
+          `more opcodes than input bytes (${bytes.length}) with chunks ${JSON.stringify(sizes)}: ${JSON.stringify(tripped)}`,
+          bytes,
+        );
+      }),
+      fuzzParams(RUNS),
+    );
+  });
+
+  it('never throws or hangs on long repetitions of short fragments after a valid pickle', { timeout: fuzzTimeout(RUNS, 60) }, () => {
+    fc.assert(
+      fc.property(repeatedFragment, chunkSizes, limitsArbitrary, (bytes, sizes, limits) => {
+        checkedWalk('repeated fragment', bytes, sizes, limits);
+      }),
+      fuzzParams(Math.ceil(RUNS / 2)),
     );
   });
 

@@ -1,4 +1,12 @@
+import type { EmbeddingKind } from '../../formats/facts.js';
 import { type ArtifactRule, at, CWE_502, factRule, where } from '../artifact-rule.js';
+
+const EMBEDDING: Record<EmbeddingKind, string> = {
+  raw: 'A bytes value',
+  hex: 'A hex string',
+  base64: 'A base64 string',
+  'loader-argument': 'The bytes handed to a deserializer',
+};
 
 export const embeddedPickle: ArtifactRule = factRule(
   {
@@ -16,8 +24,8 @@ export const embeddedPickle: ArtifactRule = factRule(
   (fact, artifact) => ({
     message:
       fact.imports > 0
-        ? `A ${fact.encoding} value at offset ${fact.offset} is a pickle that imports ${fact.imports} global(s) when deserialized${where(artifact)}`
-        : `A ${fact.encoding} value at offset ${fact.offset} is a pickle holding only data${where(artifact)}`,
+        ? `${EMBEDDING[fact.encoding]} at offset ${fact.offset} is a pickle that imports ${fact.imports} global(s) when deserialized${where(artifact)}`
+        : `${EMBEDDING[fact.encoding]} at offset ${fact.offset} is a pickle holding only data${where(artifact)}`,
     ...at(artifact, fact.offset),
     severity: fact.imports > 0 ? 'high' : 'medium',
     evidence: { encoding: fact.encoding, member: fact.member, imports: fact.imports },
