@@ -6,6 +6,7 @@ import { BUILT_IN_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../src/assay.js';
 import { audit } from '../src/core/audit.js';
 import { DEFAULT_POLICY, type Policy } from '../src/core/policy.js';
 import type { Report } from '../src/core/report.js';
+import { type AnalysisLimits, DEFAULT_LIMITS } from '../src/formats/analyse.js';
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
 export const SHARED_DATA = join(PROJECT_ROOT, '..', 'shared', 'data');
@@ -26,8 +27,13 @@ export async function tempFolder(files: Record<string, Uint8Array | string>): Pr
   return folder;
 }
 
-export async function auditPath(path: string, policy: Partial<Policy> = {}): Promise<Report> {
+export async function auditPath(
+  path: string,
+  policy: Partial<Policy> = {},
+  limits?: Partial<AnalysisLimits>,
+): Promise<Report> {
   return audit(path, {
+    limits: limits && { ...DEFAULT_LIMITS, ...limits },
     policy: { ...DEFAULT_POLICY, ...policy },
     rules: BUILT_IN_RULES.all(),
     notAnalysedRuleId: NOT_ANALYSED_RULE_ID,

@@ -1,4 +1,6 @@
 /** Every bypass the issue names, built by the fixture writers, audited end to end like a user would. */
+import { symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type Compression, decompress } from '../../src/formats/compression.js';
@@ -7,7 +9,7 @@ import { EVIL_PICKLE_COMPRESSED } from '../fixtures/compressed.js';
 import { callPickle, estimatorPickle, legacyTorchFile, pickle, stateDictPickle } from '../fixtures/pickle-writer.js';
 import { buildTar } from '../fixtures/tar-writer.js';
 import { buildZip } from '../fixtures/zip-writer.js';
-import { auditFiles, ruleIds, serious } from '../helpers.js';
+import { auditFiles, auditPath, ruleIds, serious, tempFolder } from '../helpers.js';
 
 const evil = (protocol = 4) => callPickle('os', 'system', 'echo pwned', protocol);
 const torchZip = (dataPkl: Uint8Array, options: { flags?: number; name?: string } = {}) =>
@@ -325,5 +327,30 @@ describe('nested pickles handed to a deserializer', () => {
     const nested = report.findings.find((finding) => finding.location?.member?.includes('loader-argument'));
     expect(nested).toMatchObject({ ruleId: 'security/pickle-dangerous-global' });
     expect(nested?.message).toContain('os.system');
+  });
+});
+
+describe('hostile shapes get findings, not crashes', () => {
+  it('a memo expansion bomb', async () => {
+    const bomb = pickle().proto(4).op('EMPTY_LIST').binput(0);
+    for (let i = 0; i < 120_000; i++) bomb.binget(0).op('APPEND');
+    const report = await auditFiles({ 'bomb.pkl': bomb.stop().build() });
+    expect(serious(report).map((finding) => finding.ruleId)).toEqual(['security/pickle-expansion']);
+  });
+
+  it('a decompression bomb stops at the limit', async () => {
+    const report = await auditFiles({ 'zeros.gz': gzipSync(new Uint8Array(8 << 20)) }, {}, { bombMinBytes: 1 << 20, maxCompressionRatio: 100 });
+    expect(ruleIds(report)).toContain('security/archive-bomb');
+    expect(report.gate.exitCode).toBe(1);
+  });
+
+  it('a symbolic link out of the model folder is reported and not followed', async () => {
+    const folder = await tempFolder({ 'model.pkl': pickle().proto(4).op('NONE').stop().build() });
+    await symlink('/etc/passwd', join(folder, 'tokenizer.json'));
+    const report = await auditPath(folder);
+    expect(report.findings.map((finding) => [finding.ruleId, finding.file])).toEqual([
+      ['security/symlink-escape', 'tokenizer.json'],
+    ]);
+    expect(report.files.map((file) => file.path)).toEqual(['model.pkl']);
   });
 });

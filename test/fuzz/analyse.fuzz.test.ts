@@ -27,7 +27,12 @@ import {
 import { expectThat, fuzzAsync, fuzzParams, fuzzTimeout, hostileBytes } from './support.js';
 
 const SEEDS = [...containerSeeds(), ...sevenZipSeeds(), ...pickleSeeds()];
-const anchors = (bytes: Uint8Array) => [...compressionAnchors(bytes), ...zipAnchors(bytes), ...tarAnchors(bytes), ...npyAnchors(bytes)];
+const anchors = (bytes: Uint8Array) => [
+  ...compressionAnchors(bytes),
+  ...zipAnchors(bytes),
+  ...tarAnchors(bytes),
+  ...npyAnchors(bytes),
+];
 
 /** Limits small enough for fuzzed inputs to reach each of them. */
 const SMALL_LIMITS: AnalysisLimits = {
@@ -53,11 +58,17 @@ async function analyse(bytes: Uint8Array, limits: AnalysisLimits): Promise<Artif
 
 const RUNS = 400;
 const STATS = new Map<string, number>();
+
 import { afterAll } from 'vitest';
-afterAll(() => { if (process.env.FUZZ_STATS) console.log([...STATS].sort()); });
+
+afterAll(() => {
+  if (process.env.FUZZ_STATS) console.log([...STATS].sort());
+});
 
 describe('Analyser under fuzzing', () => {
-  it('resolves on any mutated container, with artifacts fit for a report', { timeout: fuzzTimeout(RUNS, 40) }, async () => {
+  it('resolves on any mutated container, with artifacts fit for a report', {
+    timeout: fuzzTimeout(RUNS, 40),
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(
         hostileBytes(SEEDS, { anchors, maxMutations: 4 }),
@@ -65,7 +76,9 @@ describe('Analyser under fuzzing', () => {
         async (bytes, limits) => {
           const artifacts = await fuzzAsync('Analyser', bytes, () => analyse(bytes, limits));
           const problems = artifactProblems(artifacts, 'f', limits.maxDepth);
-          if (process.env.FUZZ_STATS) for (const a of artifacts) STATS.set(`${a.depth}:${a.format}`, (STATS.get(`${a.depth}:${a.format}`) ?? 0) + 1);
+          if (process.env.FUZZ_STATS)
+            for (const a of artifacts)
+              STATS.set(`${a.depth}:${a.format}`, (STATS.get(`${a.depth}:${a.format}`) ?? 0) + 1);
           expectThat(problems.length === 0, 'Analyser', problems.slice(0, 5).join('\n'), bytes);
         },
       ),
@@ -74,15 +87,30 @@ describe('Analyser under fuzzing', () => {
   });
 });
 
-const NAMES = ['model.pkl', 'pytorch_model.bin', 'model.safetensors', 'archive.zip', 'data.npy', 'model.joblib', 'x.tar.gz', 'a.7z', 'README.md'];
+const NAMES = [
+  'model.pkl',
+  'pytorch_model.bin',
+  'model.safetensors',
+  'archive.zip',
+  'data.npy',
+  'model.joblib',
+  'x.tar.gz',
+  'a.7z',
+  'README.md',
+];
 
 describe('the audit pipeline under fuzzing', () => {
-  it('reports on folders of mutated files: the report validates and the exit code is 0, 1 or 2', { timeout: fuzzTimeout(40, 1000) }, async () => {
-    const folder = fc.uniqueArray(fc.tuple(fc.constantFrom(...NAMES), hostileBytes(SEEDS, { anchors, maxMutations: 3 })), {
-      minLength: 1,
-      maxLength: 5,
-      selector: ([name]) => name,
-    });
+  it('reports on folders of mutated files: the report validates and the exit code is 0, 1 or 2', {
+    timeout: fuzzTimeout(40, 1000),
+  }, async () => {
+    const folder = fc.uniqueArray(
+      fc.tuple(fc.constantFrom(...NAMES), hostileBytes(SEEDS, { anchors, maxMutations: 3 })),
+      {
+        minLength: 1,
+        maxLength: 5,
+        selector: ([name]) => name,
+      },
+    );
     await fc.assert(
       fc.asyncProperty(folder, async (files) => {
         const bytes = new Uint8Array(Buffer.concat(files.map(([, content]) => content)));
@@ -90,9 +118,19 @@ describe('the audit pipeline under fuzzing', () => {
         const report = await fuzzAsync(label, bytes, () => auditFiles(Object.fromEntries(files)));
         const parsed = Report.safeParse(JSON.parse(JSON.stringify(report)));
         const hexes = files.map(([name, content]) => `${name}: ${Buffer.from(content).toString('hex')}`).join('\n');
-        expectThat(parsed.success, label, `report does not validate: ${parsed.error?.message.slice(0, 1500)}\n${hexes}`, bytes);
+        expectThat(
+          parsed.success,
+          label,
+          `report does not validate: ${parsed.error?.message.slice(0, 1500)}\n${hexes}`,
+          bytes,
+        );
         expectThat([0, 1, 2].includes(report.gate.exitCode), label, `exit code ${report.gate.exitCode}`, bytes);
-        expectThat(report.files.length === files.length, label, `${report.files.length} files reported of ${files.length}`, bytes);
+        expectThat(
+          report.files.length === files.length,
+          label,
+          `${report.files.length} files reported of ${files.length}`,
+          bytes,
+        );
       }),
       fuzzParams(40),
     );

@@ -265,7 +265,10 @@ function checkedWalk(label: string, bytes: Uint8Array, sizes: readonly number[],
   const started = performance.now();
   const facts = fuzzSync(label, bytes, () => walk(bytes, sizes, limits));
   const took = performance.now() - started;
-  if (process.env.FUZZ_STATS && took > 100) console.log(`SLOW ${took.toFixed(0)} ms ${label} len=${bytes.length} sizes=${JSON.stringify(sizes).slice(0, 40)} limits=${limits.maxOpcodes} head=${Buffer.from(bytes.subarray(0, 64)).toString('hex')} tail=${Buffer.from(bytes.subarray(-32)).toString('hex')}`);
+  if (process.env.FUZZ_STATS && took > 100)
+    console.log(
+      `SLOW ${took.toFixed(0)} ms ${label} len=${bytes.length} sizes=${JSON.stringify(sizes).slice(0, 40)} limits=${limits.maxOpcodes} head=${Buffer.from(bytes.subarray(0, 64)).toString('hex')} tail=${Buffer.from(bytes.subarray(-32)).toString('hex')}`,
+    );
   let problems = factProblems(facts, bytes.length);
   if (process.env.FUZZ_EXPLORE) {
     problems = problems.filter((p) => !/"kind":"pickle-(malformed|stats|memo-miss)"/.test(p));
@@ -298,7 +301,10 @@ const limitsArbitrary = fc.constantFrom(DEFAULT_PICKLE_LIMITS, SMALL_LIMITS);
 const repeatedFragment = fc
   .tuple(
     fc.constantFrom(...SEEDS),
-    fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 6 }), opcodeSequence.map((bytes) => bytes.subarray(0, 12))),
+    fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 6 }),
+      opcodeSequence.map((bytes) => bytes.subarray(0, 12)),
+    ),
     fc.integer({ min: 1, max: 3000 }),
     fc.uint8Array({ maxLength: 2 }),
   )
@@ -398,7 +404,9 @@ describe('PickleWalker under fuzzing', () => {
     );
   });
 
-  it('executes at most one opcode per input byte in each reading, whatever the chunking', { timeout: fuzzTimeout(RUNS) }, () => {
+  it('executes at most one opcode per input byte in each reading, whatever the chunking', {
+    timeout: fuzzTimeout(RUNS),
+  }, () => {
     // Every opcode consumes at least one byte, and each reading (sequential, frame-skipping) moves forwards:
     // with the opcode limit set to the input length, reaching it means work grew faster than the input.
     const input = fc.oneof(mutated(SEEDS, { anchors: pickleAnchors }), opcodeSequence, repeatedFragment);
@@ -418,7 +426,9 @@ describe('PickleWalker under fuzzing', () => {
     );
   });
 
-  it('never throws or hangs on long repetitions of short fragments after a valid pickle', { timeout: fuzzTimeout(RUNS, 60) }, () => {
+  it('never throws or hangs on long repetitions of short fragments after a valid pickle', {
+    timeout: fuzzTimeout(RUNS, 60),
+  }, () => {
     fc.assert(
       fc.property(repeatedFragment, chunkSizes, limitsArbitrary, (bytes, sizes, limits) => {
         checkedWalk('repeated fragment', bytes, sizes, limits);

@@ -426,7 +426,10 @@ export function mutated(seeds: readonly Uint8Array[], options: MutatedOptions = 
 }
 
 /** Mutated seeds (mostly), pure random bytes, and random bytes behind a given magic, in one arbitrary. */
-export function hostileBytes(seeds: readonly Uint8Array[], options: MutatedOptions & { magics?: readonly number[][] } = {}) {
+export function hostileBytes(
+  seeds: readonly Uint8Array[],
+  options: MutatedOptions & { magics?: readonly number[][] } = {},
+) {
   const arbitraries: fc.WeightedArbitrary<Uint8Array>[] = [
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 2048 }) },
     { weight: 5, arbitrary: mutated(seeds, options) },
