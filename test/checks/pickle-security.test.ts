@@ -339,7 +339,19 @@ describe('hostile shapes get findings, not crashes', () => {
   });
 
   it('a decompression bomb stops at the limit', async () => {
-    const report = await auditFiles({ 'zeros.gz': gzipSync(new Uint8Array(8 << 20)) }, {}, { bombMinBytes: 1 << 20, maxCompressionRatio: 100 });
+    const zeros = Buffer.concat([
+      pickle()
+        .proto(4)
+        .bytes8Header(8 << 20)
+        .build(),
+      new Uint8Array(8 << 20),
+      pickle().stop().build(),
+    ]);
+    const report = await auditFiles(
+      { 'zeros.pkl.gz': gzipSync(zeros) },
+      {},
+      { bombMinBytes: 1 << 20, maxCompressionRatio: 100 },
+    );
     expect(ruleIds(report)).toContain('security/archive-bomb');
     expect(report.gate.exitCode).toBe(1);
   });
