@@ -45,8 +45,9 @@ export async function auditPath(
 export async function auditFiles(
   files: Record<string, Uint8Array | string>,
   policy: Partial<Policy> = {},
+  limits?: Partial<AnalysisLimits>,
 ): Promise<Report> {
-  return auditPath(await tempFolder(files), policy);
+  return auditPath(await tempFolder(files), policy, limits);
 }
 
 export function ruleIds(report: Report): string[] {

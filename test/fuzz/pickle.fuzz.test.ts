@@ -304,9 +304,28 @@ const repeatedFragment = fc
     fc.oneof(
       fc.uint8Array({ minLength: 1, maxLength: 6 }),
       opcodeSequence.map((bytes) => bytes.subarray(0, 12)),
+      // A protocol header in the junk after a pickle starts a candidate stream; opcodes that only push keep it alive.
+      fc
+        .tuple(
+          fc.integer({ min: 2, max: 5 }),
+          fc.array(
+            fc.constantFrom(
+              [OP.NONE],
+              [OP.NEWTRUE],
+              [OP.EMPTY_LIST],
+              [OP.MARK],
+              [OP.BININT1, 7],
+              [OP.BINGET, 3],
+              [OP.NEXT_BUFFER],
+              [OP.SHORT_BINUNICODE, 1, 0x41],
+            ),
+            { maxLength: 4 },
+          ),
+        )
+        .map(([protocol, rest]) => Uint8Array.from([OP.PROTO, protocol, ...rest.flat()])),
     ),
     fc.integer({ min: 1, max: 3000 }),
-    fc.uint8Array({ maxLength: 2 }),
+    fc.oneof(fc.uint8Array({ maxLength: 2 }), fc.constant(Uint8Array.of(0xff))),
   )
   .map(([seed, fragment, times, tail]) => {
     const out = new Uint8Array(seed.length + fragment.length * times + tail.length);
@@ -431,7 +450,9 @@ describe('PickleWalker under fuzzing', () => {
   }, () => {
     fc.assert(
       fc.property(repeatedFragment, chunkSizes, limitsArbitrary, (bytes, sizes, limits) => {
-        checkedWalk('repeated fragment', bytes, sizes, limits);
+        // The opcode budget (tested above) keeps super-linear work out of this test's running time.
+        const budget = Math.min(limits.maxOpcodes, 4 * bytes.length + 16);
+        checkedWalk('repeated fragment', bytes, sizes, { ...limits, maxOpcodes: budget });
       }),
       fuzzParams(Math.ceil(RUNS / 2)),
     );
