@@ -1,19 +1,19 @@
 /** Writes docs/rules/<pillar>/<rule>.md, one page per rule, from the rules' metadata. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BUILT_IN_RULES } from '../src/assay.js';
+import { builtInRuleMetas } from '../src/assay.js';
 import { ruleDoc } from '../src/cli/rules.js';
 
 const root = join(import.meta.dirname, '..', 'docs', 'rules');
-for (const { meta } of BUILT_IN_RULES.all()) {
+for (const meta of builtInRuleMetas()) {
   const path = join(root, `${meta.id}.md`);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, ruleDoc(meta));
 }
 writeFileSync(
   join(root, 'README.md'),
-  `# Rules\n\n${BUILT_IN_RULES.all()
-    .map(({ meta }) => `- [${meta.id}](${meta.id}.md) — ${meta.severity} — ${meta.title}`)
+  `# Rules\n\n${builtInRuleMetas()
+    .map((meta) => `- [${meta.id}](${meta.id}.md) — ${meta.severity} — ${meta.title}`)
     .join('\n')}\n`,
 );
-console.log(`wrote ${BUILT_IN_RULES.all().length} rule pages under docs/rules`);
+console.log(`wrote ${builtInRuleMetas().length} rule pages under docs/rules`);

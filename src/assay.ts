@@ -1,8 +1,9 @@
 /** Composition root: the built-in rules and the version, handed to the pipeline by the CLI. */
 import { createRequire } from 'node:module';
+import { MODEL_RULES } from './checks/integrity/index.js';
 import { SECURITY_RULES } from './checks/security/index.js';
 import { NOT_ANALYSED_RULE_ID } from './checks/security/not-analysed.js';
-import { RuleRegistry } from './core/rule.js';
+import { type RuleMeta, RuleRegistry } from './core/rule.js';
 import type { Artifact } from './formats/facts.js';
 
 const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -10,4 +11,11 @@ const packageJson = createRequire(import.meta.url)('../package.json') as { versi
 export const VERSION: string = packageJson.version;
 /** Every built-in rule, keyed by its stable id (the registry refuses duplicates). */
 export const BUILT_IN_RULES = new RuleRegistry<Artifact>(SECURITY_RULES);
+/** Rules that judge the whole model at once (cross-file checks). */
+export const BUILT_IN_MODEL_RULES = new RuleRegistry<readonly Artifact[]>(MODEL_RULES);
 export { NOT_ANALYSED_RULE_ID };
+
+/** Metadata of every built-in rule, for reports, `assay rules` and the documentation pages. */
+export function builtInRuleMetas(): RuleMeta[] {
+  return [...BUILT_IN_RULES.all(), ...BUILT_IN_MODEL_RULES.all()].map((rule) => rule.meta);
+}

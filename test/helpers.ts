@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll } from 'vitest';
-import { BUILT_IN_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../src/assay.js';
+import { BUILT_IN_MODEL_RULES, BUILT_IN_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../src/assay.js';
 import { audit } from '../src/core/audit.js';
 import { DEFAULT_POLICY, type Policy } from '../src/core/policy.js';
 import type { Report } from '../src/core/report.js';
@@ -36,6 +36,7 @@ export async function auditPath(
     limits: limits && { ...DEFAULT_LIMITS, ...limits },
     policy: { ...DEFAULT_POLICY, ...policy },
     rules: BUILT_IN_RULES.all(),
+    modelRules: BUILT_IN_MODEL_RULES.all(),
     notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
     toolVersion: VERSION,
   });

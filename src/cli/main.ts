@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { BUILT_IN_RULES, VERSION } from '../assay.js';
+import { builtInRuleMetas, VERSION } from '../assay.js';
 import { PolicyError } from '../core/policy.js';
 import { SEVERITIES } from '../core/severity.js';
 import { OUTPUT_FORMATS } from '../report/index.js';
@@ -32,6 +32,7 @@ for (const [name, description] of [
     .option('-q, --quiet', 'print nothing; the exit code tells the verdict')
     .option('--offline', 'never use the network (local targets never do)')
     .option('--no-progress', 'no progress display on standard error')
+    .option('--deep', 'also read tensor data: NaN / Inf / constant tensors, config against shapes')
     .action(async (target: string, options) => {
       process.exitCode = await runScan(target, options);
     });
@@ -42,12 +43,7 @@ program
   .description('list the built-in rules with their default severity')
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'md']).default('text'))
   .action((options: { format: 'text' | 'json' | 'md' }) => {
-    process.stdout.write(
-      runRules(
-        BUILT_IN_RULES.all().map((rule) => rule.meta),
-        options.format,
-      ),
-    );
+    process.stdout.write(runRules(builtInRuleMetas(), options.format));
   });
 
 try {

@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { BUILT_IN_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
+import { BUILT_IN_MODEL_RULES, BUILT_IN_RULES, builtInRuleMetas, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
 import { audit } from '../core/audit.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../core/policy.js';
 import type { Severity } from '../core/severity.js';
+import { DEFAULT_LIMITS } from '../formats/analyse.js';
 import { type OutputFormat, render } from '../report/index.js';
 import { progressReporter } from './progress.js';
 
@@ -13,6 +14,8 @@ export interface ScanOptions {
   failOn?: Severity;
   quiet?: boolean;
   progress: boolean;
+  /** Read tensor data for weight sanity checks. */
+  deep?: boolean;
 }
 
 /** Runs the audit, writes the report, and returns the exit code the gate decided. */
@@ -24,12 +27,14 @@ export async function runScan(target: string, options: ScanOptions): Promise<num
   const report = await audit(target, {
     policy,
     rules: BUILT_IN_RULES.all(),
+    modelRules: BUILT_IN_MODEL_RULES.all(),
+    limits: { ...DEFAULT_LIMITS, deep: options.deep ?? false },
     notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
     toolVersion: VERSION,
     onProgress: progress?.update,
   });
   progress?.done();
-  const rules = BUILT_IN_RULES.all().map((rule) => rule.meta);
+  const rules = builtInRuleMetas();
   if (options.output) {
     await writeFile(options.output, render(options.format, report, rules));
     if (!options.quiet && options.format !== 'text') {

@@ -10,6 +10,8 @@ import { atLeast, SEVERITIES, type Severity, severityRank } from './severity.js'
 export interface AuditOptions extends Omit<SnapshotOptions, 'ignore'> {
   policy: Policy;
   rules: readonly Rule<Artifact>[];
+  /** Rules that judge all artifacts together (cross-file checks). */
+  modelRules?: readonly Rule<readonly Artifact[]>[];
   /** Id of the rule whose findings mean "not analysed" (they exit 2 rather than 1). */
   notAnalysedRuleId: string;
   toolVersion: string;
@@ -25,30 +27,33 @@ export async function audit(target: string, options: AuditOptions): Promise<Repo
   return buildReport(target, snapshot, findings, options, startedAt, now().toISOString());
 }
 
-export function judge(artifacts: readonly Artifact[], options: Pick<AuditOptions, 'policy' | 'rules'>): Finding[] {
+export function judge(
+  artifacts: readonly Artifact[],
+  options: Pick<AuditOptions, 'policy' | 'rules' | 'modelRules'>,
+): Finding[] {
   const context: RuleContext = {
     allowedGlobals: new Map(options.policy.allowGlobals.map((entry) => [entry.global, entry.reason])),
   };
   const findings: Finding[] = [];
-  for (const artifact of artifacts) {
-    for (const rule of options.rules) {
-      for (const draft of rule.check(artifact, context)) {
-        const { meta } = rule;
-        findings.push({
-          ruleId: meta.id,
-          severity: options.policy.severity[meta.id] ?? draft.severity ?? meta.severity,
-          pillar: meta.pillar,
-          title: meta.title,
-          message: draft.message,
-          file: draft.file,
-          location: draft.location,
-          evidence: draft.evidence,
-          remediation: meta.remediation,
-          references: draft.references ?? meta.references,
-        });
-      }
+  const collect = <T>(rule: Rule<T>, subject: T) => {
+    const { meta } = rule;
+    for (const draft of rule.check(subject, context)) {
+      findings.push({
+        ruleId: meta.id,
+        severity: options.policy.severity[meta.id] ?? draft.severity ?? meta.severity,
+        pillar: meta.pillar,
+        title: meta.title,
+        message: draft.message,
+        file: draft.file,
+        location: draft.location,
+        evidence: draft.evidence,
+        remediation: meta.remediation,
+        references: draft.references ?? meta.references,
+      });
     }
-  }
+  };
+  for (const artifact of artifacts) for (const rule of options.rules) collect(rule, artifact);
+  for (const rule of options.modelRules ?? []) collect(rule, artifacts);
   return findings.sort(compareFindings);
 }
 
@@ -109,7 +114,7 @@ function buildReport(
     gate: { failOn: policy.failOn, failOnNotAnalysed: policy.failOnNotAnalysed, reasons, exitCode },
     verdict: exitCode === 0 ? 'pass' : 'fail',
     security: {
-      rulesRun: options.rules.map((rule) => rule.meta.id).sort(),
+      rulesRun: [...options.rules, ...(options.modelRules ?? [])].map((rule) => rule.meta.id).sort(),
       globals: snapshot.artifacts.flatMap((artifact) =>
         artifact.facts.flatMap((fact) => {
           if (fact.kind !== 'pickle-global') return [];

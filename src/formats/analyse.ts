@@ -8,6 +8,7 @@ import { type Compression, decompress } from './compression.js';
 import type { Artifact, EmbeddingKind, Fact, FormatName, Origin } from './facts.js';
 import { parseNpyHeader } from './numpy.js';
 import { DEFAULT_PICKLE_LIMITS, type PickleLimits, PickleWalker } from './pickle/walker.js';
+import { BINARY_FORMATS, TEXT_INSPECTORS } from './registry.js';
 import { readSevenZip } from './sevenzip.js';
 import { SNIFF_BYTES, sniffFormat } from './sniff.js';
 import {
@@ -36,7 +37,11 @@ export interface AnalysisLimits {
   maxEmbedded: number;
   /** Bytes copied to a temporary file when an archive inside a stream needs random access. */
   maxSpoolBytes: number;
+  /** Text files larger than this are not read by the text inspectors (configs, code, secrets). */
+  maxTextBytes: number;
   pickle: PickleLimits;
+  /** Read tensor data for weight sanity checks, not just headers (`--deep`). */
+  deep: boolean;
 }
 
 export const DEFAULT_LIMITS: AnalysisLimits = {
@@ -46,7 +51,9 @@ export const DEFAULT_LIMITS: AnalysisLimits = {
   bombMinBytes: 1 << 30,
   maxEmbedded: 64,
   maxSpoolBytes: 16 * 2 ** 30,
+  maxTextBytes: 64 << 20,
   pickle: DEFAULT_PICKLE_LIMITS,
+  deep: false,
 };
 
 const PICKLE_NAMES = /\.(pkl|pickle|joblib|pt|pth|bin|ckpt|data)$/i;
@@ -57,6 +64,8 @@ interface Where {
   origin: Origin;
   /** The member name, for name-based hints inside archives (a `.pkl` member is tried as a pickle). */
   name?: string;
+  /** Format of the archive the member came from. */
+  container?: FormatName;
 }
 
 /** Analyses one file; every artifact found (the file and whatever it contains) is passed to `emit`. */
@@ -65,6 +74,8 @@ export class Analyser {
     private readonly file: string,
     private readonly emit: (artifact: Artifact) => void,
     private readonly limits: AnalysisLimits = DEFAULT_LIMITS,
+    /** Absolute folder of the target, for formats that reference sibling files. */
+    private readonly root?: string,
   ) {}
 
   /** Returns the format of the top-level bytes. */
@@ -75,6 +86,10 @@ export class Analyser {
   private async source(source: ByteSource, where: Where): Promise<FormatName> {
     const { head, stream } = await peek(source);
     let format = sniffFormat(head, source.size);
+    const name = where.name ?? this.file;
+    if (format === 'unknown') {
+      format = BINARY_FORMATS.find((plugin) => plugin.sniff?.(head, name, source.size))?.format ?? format;
+    }
     if (format === 'unknown' && where.name && PICKLE_NAMES.test(where.name) && head.length > 0) format = 'pickle';
     const artifact: Artifact = {
       file: this.file,
@@ -122,13 +137,47 @@ export class Analyser {
           await this.sevenZip(await this.randomAccess(source, stream, true), artifact, where);
           break;
         default:
-          await abandon(stream);
+          await this.leaf(format, head, source, stream, artifact, where);
       }
     } catch (error) {
       facts.push({ kind: 'malformed', detail: describeError(error) });
       await abandon(stream).catch(() => undefined);
     }
     return artifact.format;
+  }
+
+  // ---- formats without containers inside -----------------------------------------------------------------
+
+  private async leaf(
+    format: FormatName,
+    head: Uint8Array,
+    source: ByteSource,
+    stream: AsyncIterable<Uint8Array>,
+    artifact: Artifact,
+    where: Where,
+  ) {
+    const placement = {
+      file: this.file,
+      root: this.root,
+      name: where.name ?? this.file,
+      container: where.container,
+      limits: this.limits,
+    };
+    try {
+      const binary = BINARY_FORMATS.find((plugin) => plugin.format === format);
+      if (binary) {
+        await binary.analyse({ ...placement, head, source, stream, facts: artifact.facts });
+        return;
+      }
+      const inspectors = TEXT_INSPECTORS.filter((inspector) => inspector.accepts({ ...placement, format }));
+      if (inspectors.length === 0 || (format !== 'text' && format !== 'json')) return;
+      const text = await readText(stream, this.limits.maxTextBytes);
+      if (text === undefined) return;
+      for (const inspector of inspectors)
+        await inspector.inspect({ ...placement, format, text, facts: artifact.facts });
+    } finally {
+      await abandon(stream);
+    }
   }
 
   // ---- pickles ------------------------------------------------------------------------------------------
@@ -343,7 +392,7 @@ export class Analyser {
         });
         continue;
       }
-      await this.member(openZipEntry(source, entry), entry.name, 'zip', where);
+      await this.member(openZipEntry(source, entry), entry.name, kind, where);
     }
     return kind;
   }
@@ -364,7 +413,13 @@ export class Analyser {
 
   private async member(source: ByteSource, name: string, container: FormatName, where: Where) {
     const member = `${where.member ? `${where.member}!/` : ''}${name}`;
-    await this.source(source, { member, depth: where.depth + 1, origin: { via: 'archive', container }, name });
+    await this.source(source, {
+      member,
+      depth: where.depth + 1,
+      origin: { via: 'archive', container },
+      name,
+      container,
+    });
   }
 
   /** Path facts: the parser states what a name does, the rules judge it. */
@@ -453,6 +508,18 @@ export function unsafePathReason(name: string): string | undefined {
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The whole stream as UTF-8 text, or undefined when it is larger than `max` bytes. */
+async function readText(stream: AsyncIterable<Uint8Array>, max: number): Promise<string | undefined> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    length += chunk.length;
+    if (length > max) return undefined;
+    parts.push(chunk);
+  }
+  return new TextDecoder().decode(Buffer.concat(parts));
 }
 
 /** Reads the first bytes for sniffing and returns a stream that still yields them. */

@@ -1,3 +1,13 @@
+import type { ChatTemplateFact } from './chat-template.js';
+import type { GgufFact } from './gguf.js';
+import type { KerasFact } from './keras.js';
+import type { ModelConfigFact } from './model-config.js';
+import type { OnnxFact } from './onnx.js';
+import type { PythonCodeFact } from './python-code.js';
+import type { SafetensorsFact } from './safetensors.js';
+import type { SavedModelFact } from './savedmodel.js';
+import type { SecretFact } from './secrets.js';
+
 /**
  * Facts: what parsers extract from bytes, with no judgement attached.
  * Checks (src/checks) turn facts into findings; a parser never decides severity.
@@ -28,6 +38,9 @@ export type FormatName =
   | 'gguf'
   | 'hdf5'
   | 'onnx'
+  | 'savedmodel'
+  | 'python'
+  | 'jinja'
   | 'json'
   | 'text'
   | 'image'
@@ -104,7 +117,16 @@ export type Fact =
   | { kind: 'not-analysed'; detail: string; offset?: number }
   | { kind: 'extension-mismatch'; extension: string; expected: FormatName[]; actual: FormatName }
   | { kind: 'symlink-escape'; target: string }
-  | { kind: 'unreadable'; detail: string };
+  | { kind: 'unreadable'; detail: string }
+  | SafetensorsFact
+  | GgufFact
+  | ChatTemplateFact
+  | OnnxFact
+  | KerasFact
+  | SavedModelFact
+  | ModelConfigFact
+  | PythonCodeFact
+  | SecretFact;
 
 export type FactKind = Fact['kind'];
 export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;

@@ -47,7 +47,7 @@ export async function snapshotLocal(target: string, options: SnapshotOptions = {
   const limits = options.limits ?? DEFAULT_LIMITS;
   if (info.isFile()) {
     const name = basename(target);
-    files.push(await analyseFile(target, name, info.size, limits, artifacts));
+    files.push(await analyseFile(target, name, info.size, limits, artifacts, undefined));
     options.onProgress?.({ index: 1, total: 1, path: name, size: info.size });
     return { kind: 'file', root: target, files, artifacts };
   }
@@ -57,7 +57,7 @@ export async function snapshotLocal(target: string, options: SnapshotOptions = {
   const found = await walk(root, ignored, artifacts);
   let index = 0;
   for (const { absolute, path, size } of found) {
-    files.push(await analyseFile(absolute, path, size, limits, artifacts));
+    files.push(await analyseFile(absolute, path, size, limits, artifacts, root));
     options.onProgress?.({ index: ++index, total: found.length, path, size });
   }
   return { kind: 'directory', root: target, files, artifacts };
@@ -115,10 +115,11 @@ async function analyseFile(
   size: number,
   limits: AnalysisLimits,
   artifacts: Artifact[],
+  root: string | undefined,
 ): Promise<SnapshotFile> {
   const tap = new HashTap(fileSource(absolute, size, path));
   const fileArtifacts: Artifact[] = [];
-  const analyser = new Analyser(path, (artifact) => fileArtifacts.push(artifact), limits);
+  const analyser = new Analyser(path, (artifact) => fileArtifacts.push(artifact), limits, root);
   let format: FormatName;
   try {
     format = await analyser.analyse(tap.source);

@@ -1,0 +1,27 @@
+/** The format plugins the analyser consults; each lives in its own module. */
+import { chatTemplateInspector } from './chat-template.js';
+import { ggufFormat } from './gguf.js';
+import { kerasConfigInspector, kerasH5Format } from './keras.js';
+import { modelConfigInspector } from './model-config.js';
+import { onnxFormat } from './onnx.js';
+import type { BinaryFormat, TextInspector } from './plugins.js';
+import { pythonCodeInspector } from './python-code.js';
+import { safetensorsFormat } from './safetensors.js';
+import { savedModelFormat } from './savedmodel.js';
+import { secretsInspector } from './secrets.js';
+
+export const BINARY_FORMATS: readonly BinaryFormat[] = [
+  safetensorsFormat,
+  ggufFormat,
+  onnxFormat,
+  kerasH5Format,
+  savedModelFormat,
+];
+
+export const TEXT_INSPECTORS: readonly TextInspector[] = [
+  modelConfigInspector,
+  chatTemplateInspector,
+  kerasConfigInspector,
+  pythonCodeInspector,
+  secretsInspector,
+];

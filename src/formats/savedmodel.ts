@@ -1,0 +1,10 @@
+import type { BinaryFormat } from './plugins.js';
+
+/** Facts this parser reports (to be defined with the parser). */
+export type SavedModelFact = never;
+
+/** Scaffold: not analysed yet (the formats issue fills this in). */
+export const savedModelFormat: BinaryFormat = {
+  format: 'savedmodel',
+  async analyse() {},
+};
