@@ -25,7 +25,16 @@ export interface SnapshotOptions {
   /** Glob patterns, relative to the root, of files to leave out. */
   ignore?: readonly string[];
   limits?: AnalysisLimits;
-  onProgress?: (progress: { index: number; total: number; path: string; size: number }) => void;
+  /** Called as files are read: `done` bytes of the current file, `index` of `total` files. */
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface Progress {
+  index: number;
+  total: number;
+  path: string;
+  size: number;
+  done: number;
 }
 
 export class TargetError extends Error {}
@@ -47,8 +56,8 @@ export async function snapshotLocal(target: string, options: SnapshotOptions = {
   const limits = options.limits ?? DEFAULT_LIMITS;
   if (info.isFile()) {
     const name = basename(target);
-    files.push(await analyseFile(target, name, info.size, limits, artifacts, undefined));
-    options.onProgress?.({ index: 1, total: 1, path: name, size: info.size });
+    const report = (done: number) => options.onProgress?.({ index: 1, total: 1, path: name, size: info.size, done });
+    files.push(await analyseFile(target, name, info.size, limits, artifacts, undefined, report));
     return { kind: 'file', root: target, files, artifacts };
   }
   if (!info.isDirectory()) throw new TargetError(`target ${target} is neither a file nor a folder`);
@@ -57,8 +66,9 @@ export async function snapshotLocal(target: string, options: SnapshotOptions = {
   const found = await walk(root, ignored, artifacts);
   let index = 0;
   for (const { absolute, path, size } of found) {
-    files.push(await analyseFile(absolute, path, size, limits, artifacts, root));
-    options.onProgress?.({ index: ++index, total: found.length, path, size });
+    index++;
+    const report = (done: number) => options.onProgress?.({ index, total: found.length, path, size, done });
+    files.push(await analyseFile(absolute, path, size, limits, artifacts, root, report));
   }
   return { kind: 'directory', root: target, files, artifacts };
 }
@@ -116,8 +126,9 @@ async function analyseFile(
   limits: AnalysisLimits,
   artifacts: Artifact[],
   root: string | undefined,
+  onBytes: (done: number) => void,
 ): Promise<SnapshotFile> {
-  const tap = new HashTap(fileSource(absolute, size, path));
+  const tap = new HashTap(fileSource(absolute, size, path), onBytes);
   const fileArtifacts: Artifact[] = [];
   const analyser = new Analyser(path, (artifact) => fileArtifacts.push(artifact), limits, root);
   let format: FormatName;
@@ -149,7 +160,10 @@ class HashTap {
   private tapped = false;
   readonly source: FileSource;
 
-  constructor(private readonly file: FileSource) {
+  constructor(
+    private readonly file: FileSource,
+    private readonly onBytes: (done: number) => void,
+  ) {
     const tap = this;
     this.source = {
       ...file,
@@ -165,13 +179,17 @@ class HashTap {
     for await (const chunk of this.file.stream()) {
       this.hash.update(chunk);
       this.hashedUpTo += chunk.length;
+      this.onBytes(this.hashedUpTo);
       yield chunk;
     }
   }
 
   async digest(): Promise<string> {
+    let done = this.hashedUpTo;
     for await (const chunk of readRange(this.file.path, this.hashedUpTo, this.file.size - this.hashedUpTo)) {
       this.hash.update(chunk);
+      done += chunk.length;
+      this.onBytes(done);
     }
     return this.hash.digest('hex');
   }
