@@ -57,6 +57,20 @@ export const DEFAULT_LIMITS: AnalysisLimits = {
 };
 
 const PICKLE_NAMES = /\.(pkl|pickle|joblib|pt|pth|bin|ckpt|data)$/i;
+/** Names of files that loaders hand to torch.load / pickle.load / joblib.load. */
+const LOADED_AS_PICKLE = /\.(pkl|pickle|joblib|pt|pth|bin|ckpt|dat|data)$/i;
+/** Formats those loaders read by their own structure rather than as one pickle stream. */
+const READ_BY_TORCH_AS_ITSELF: ReadonlySet<FormatName> = new Set<FormatName>([
+  'pickle',
+  'pytorch-legacy',
+  'pytorch-zip',
+  'torchscript',
+  'zip',
+  'npz',
+  'skops',
+  'keras',
+  'empty',
+]);
 
 interface Where {
   member?: string;
@@ -143,7 +157,41 @@ export class Analyser {
       facts.push({ kind: 'malformed', detail: describeError(error) });
       await abandon(stream).catch(() => undefined);
     }
+    if (!READ_BY_TORCH_AS_ITSELF.has(artifact.format) && source.read) {
+      await this.asPickle(source, where, LOADED_AS_PICKLE.test(name));
+    }
     return artifact.format;
+  }
+
+  /**
+   * torch.load and pickle.load unpickle whatever bytes they are given (torch.load only treats zips differently),
+   * and protocol 0 pickles have no magic number: a GIF or a text file can also be a pickle. So every other file is
+   * also read as a pickle. The reading is kept when it calls an import, or imports anything at all in a file named
+   * the way such loaders' inputs are named (`.bin`, `.pt`, `.pkl`, ...).
+   */
+  private async asPickle(source: ByteSource, where: Where, loaderName: boolean) {
+    const member = `${where.member ? `${where.member}!/` : ''}[as pickle]`;
+    const facts: Fact[] = [];
+    const walker = new PickleWalker(
+      { fact: (fact) => facts.push(fact) },
+      { ...this.limits.pickle, maxStreams: 1, searchAfterJunk: false },
+    );
+    for await (const chunk of source.stream()) {
+      walker.push(chunk);
+      if (walker.finished) break;
+    }
+    walker.end();
+    const imports = facts.filter((fact) => fact.kind === 'pickle-global' || fact.kind === 'pickle-unresolved-global');
+    const keep = loaderName ? imports.length > 0 : imports.some((fact) => fact.kind === 'pickle-global' && fact.called);
+    if (!keep) return;
+    this.emit({
+      file: this.file,
+      member,
+      format: 'pickle',
+      origin: { via: 'as-pickle' },
+      depth: where.depth + 1,
+      facts,
+    });
   }
 
   // ---- formats without containers inside -----------------------------------------------------------------
@@ -464,8 +512,12 @@ export class Analyser {
       out.end();
       await finished(out);
     }
-    this.cleanups.push(() => rm(folder, { recursive: true, force: true }));
-    return fileSource(path, written, source.label);
+    const spooled = fileSource(path, written, source.label);
+    this.cleanups.push(async () => {
+      await spooled.close();
+      await rm(folder, { recursive: true, force: true });
+    });
+    return spooled;
   }
 
   private readonly cleanups: (() => Promise<void>)[] = [];

@@ -87,7 +87,8 @@ export type Fact =
   /** Bytes after the last STOP that are not a pickle. */
   | { kind: 'pickle-trailing-bytes'; offset: number; length: number }
   /** A GET of a memo slot that was never written. */
-  | (PickleFactBase & { kind: 'pickle-memo-miss'; index: number })
+  /** `index` in decimal: Python accepts any integer as a memo key. */
+  | (PickleFactBase & { kind: 'pickle-memo-miss'; index: string })
   /** Counters of memo reads/writes and DUP: material for expansion ("billion laughs") judgements. */
   | (PickleFactBase & {
       kind: 'pickle-stats';
@@ -137,7 +138,9 @@ export type Origin =
   | { via: 'archive'; container: FormatName }
   | { via: 'compression'; container: FormatName }
   | { via: 'embedded'; encoding: EmbeddingKind; offset: number }
-  | { via: 'numpy-payload' };
+  | { via: 'numpy-payload' }
+  /** The same bytes read the way torch.load / pickle.load would read them, whatever their sniffed format. */
+  | { via: 'as-pickle' };
 
 /** One analysed byte stream: a file, or something inside it. */
 export interface Artifact {

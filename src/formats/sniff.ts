@@ -68,10 +68,12 @@ export function looksLikeProtocol0Pickle(head: Uint8Array): boolean {
   let globals = 0;
   let broken = false;
   let stopped = false;
+  let limited = false;
   const walker = new PickleWalker(
     {
       fact(fact) {
         if (fact.kind === 'pickle-malformed') broken = true;
+        if (fact.kind === 'limit-reached') limited = true;
         if (fact.kind === 'pickle-global' && IMPORTABLE.test(fact.module) && IMPORTABLE.test(fact.name)) globals++;
         else if (fact.kind === 'pickle-global') broken = true;
         if (fact.kind === 'pickle-stats') {
@@ -80,10 +82,18 @@ export function looksLikeProtocol0Pickle(head: Uint8Array): boolean {
         }
       },
     },
-    { maxOpcodes: 64, maxStack: 64, maxMemo: 64, maxLine: 256, maxInline: 4096, maxStreams: 1 },
+    {
+      maxOpcodes: 256,
+      maxStack: 256,
+      maxMemo: 256,
+      maxLine: 4096,
+      maxInline: 4096,
+      maxStreams: 1,
+      searchAfterJunk: false,
+    },
   );
   walker.push(head);
-  if (globals > 0 || stopped) return true;
+  if (globals > 0 || stopped || (limited && !broken)) return true;
   const brokenInHead = broken;
   walker.end(); // reports the opcode count; its "truncated" verdict only means the head ended
   return !brokenInHead && opcodes >= 3;

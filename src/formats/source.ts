@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 /** Chunk size for sequential reads: large enough to keep syscall cost negligible next to hashing. */
 export const READ_CHUNK = 1 << 20;
@@ -29,14 +29,17 @@ export function isRandomAccess(source: ByteSource): source is RandomAccessSource
 
 export interface FileSource extends RandomAccessSource {
   readonly path: string;
+  /** Closes the handle random reads keep open (streams manage their own). */
+  close(): Promise<void>;
 }
 
 export function isFileSource(source: ByteSource): source is FileSource {
   return isRandomAccess(source) && typeof (source as Partial<FileSource>).path === 'string';
 }
 
-/** A file on disk; each pass opens its own handle so passes can run side by side. */
+/** A file on disk: random reads share one handle (archives make thousands); each stream opens its own. */
 export function fileSource(path: string, size: number, label = path): FileSource {
+  let handle: Promise<FileHandle> | undefined;
   return {
     path,
     label,
@@ -45,22 +48,57 @@ export function fileSource(path: string, size: number, label = path): FileSource
       yield* readRange(path, 0, size);
     },
     async read(offset, length) {
-      const handle = await open(path, 'r');
-      try {
-        const want = Math.max(0, Math.min(length, size - offset));
-        const buffer = new Uint8Array(want);
-        let filled = 0;
-        while (filled < want) {
-          const { bytesRead } = await handle.read(buffer, filled, want - filled, offset + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
-        }
-        return filled === want ? buffer : buffer.subarray(0, filled);
-      } finally {
-        await handle.close();
+      handle ??= open(path, 'r');
+      const file = await handle;
+      const want = Math.max(0, Math.min(length, size - offset));
+      const buffer = new Uint8Array(want);
+      let filled = 0;
+      while (filled < want) {
+        const { bytesRead } = await file.read(buffer, filled, want - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
       }
+      return filled === want ? buffer : buffer.subarray(0, filled);
+    },
+    async close() {
+      const opened = handle;
+      handle = undefined;
+      if (opened) await (await opened).close();
     },
   };
+}
+
+/** Chunk size for passes that only hash: bigger reads, fewer round trips through the thread pool. */
+const HASH_CHUNK = 4 << 20;
+
+/**
+ * Reads `length` bytes from `start` into two reused buffers, the next read running while the caller works on the
+ * current chunk. A chunk is valid only until the next one is requested: for consumers that keep nothing (hashing).
+ */
+export async function* readRangeTransient(path: string, start: number, length: number): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, 'r');
+  const buffers = [Buffer.allocUnsafe(HASH_CHUNK), Buffer.allocUnsafe(HASH_CHUNK)];
+  const end = start + length;
+  const readAt = (index: number, position: number) =>
+    handle.read(buffers[index], 0, Math.min(HASH_CHUNK, end - position), position);
+  let position = start;
+  let index = 0;
+  let pending = position < end ? readAt(index, position) : undefined;
+  try {
+    while (pending) {
+      const { bytesRead } = await pending;
+      pending = undefined;
+      if (bytesRead === 0) break;
+      const current = buffers[index].subarray(0, bytesRead);
+      position += bytesRead;
+      index ^= 1;
+      if (position < end) pending = readAt(index, position);
+      yield current;
+    }
+  } finally {
+    await pending?.catch(() => undefined);
+    await handle.close();
+  }
 }
 
 /** Streams `length` bytes of a file from `start`, in fresh buffers (consumers may keep them). */

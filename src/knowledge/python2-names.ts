@@ -5,7 +5,7 @@
  */
 
 /** Whole-module renames. */
-export const PYTHON2_MODULES: Readonly<Record<string, string>> = {
+const PYTHON2_MODULE_TABLE: Readonly<Record<string, string>> = {
   __builtin__: 'builtins',
   copy_reg: 'copyreg',
   Queue: 'queue',
@@ -114,6 +114,9 @@ const PYTHON2_EXCEPTIONS = [
   'ZeroDivisionError',
 ];
 
+/** A Map, not an object: module names come from the file, and `constructor` must not find Object's. */
+export const PYTHON2_MODULES: ReadonlyMap<string, string> = new Map(Object.entries(PYTHON2_MODULE_TABLE));
+
 /** (module, name) renames, checked before the module renames. Keys are "module name". */
 export const PYTHON2_NAMES: ReadonlyMap<string, readonly [string, string]> = new Map<string, readonly [string, string]>(
   [
@@ -168,5 +171,5 @@ export const PYTHON2_NAMES: ReadonlyMap<string, readonly [string, string]> = new
 export function python3Name(module: string, name: string): [string, string] {
   const renamed = PYTHON2_NAMES.get(`${module} ${name}`);
   if (renamed) return [renamed[0], renamed[1]];
-  return [PYTHON2_MODULES[module] ?? module, name];
+  return [PYTHON2_MODULES.get(module) ?? module, name];
 }

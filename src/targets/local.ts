@@ -4,7 +4,7 @@ import { basename, extname, join, relative, sep } from 'node:path';
 import { Analyser, type AnalysisLimits, DEFAULT_LIMITS } from '../formats/analyse.js';
 import type { Artifact, FormatName } from '../formats/facts.js';
 import { EXTENSION_FORMATS } from '../formats/sniff.js';
-import { type FileSource, fileSource, readRange } from '../formats/source.js';
+import { type FileSource, fileSource, readRangeTransient } from '../formats/source.js';
 
 export interface SnapshotFile {
   path: string;
@@ -139,6 +139,7 @@ async function analyseFile(
     fileArtifacts.push(fileArtifact(path, format, [{ kind: 'unreadable', detail: (error as Error).message }]));
   } finally {
     await analyser.close();
+    await tap.source.close();
   }
   const top = fileArtifacts.find((artifact) => artifact.depth === 0 && artifact.member === undefined);
   if (top) {
@@ -186,7 +187,7 @@ class HashTap {
 
   async digest(): Promise<string> {
     let done = this.hashedUpTo;
-    for await (const chunk of readRange(this.file.path, this.hashedUpTo, this.file.size - this.hashedUpTo)) {
+    for await (const chunk of readRangeTransient(this.file.path, this.hashedUpTo, this.file.size - this.hashedUpTo)) {
       this.hash.update(chunk);
       done += chunk.length;
       this.onBytes(done);

@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { Report } from '../../src/core/report.js';
 import { Analyser, type AnalysisLimits, DEFAULT_LIMITS } from '../../src/formats/analyse.js';
-import type { Artifact } from '../../src/formats/facts.js';
+import type { Artifact, Fact } from '../../src/formats/facts.js';
+import { PickleWalker } from '../../src/formats/pickle/walker.js';
 import { bufferSource } from '../../src/formats/source.js';
 import { auditFiles } from '../helpers.js';
 import { artifactProblems } from './invariants.js';
@@ -20,13 +21,14 @@ import {
   containerSeeds,
   npyAnchors,
   pickleSeeds,
+  pluginSeeds,
   sevenZipSeeds,
   tarAnchors,
   zipAnchors,
 } from './seeds.js';
 import { expectThat, fuzzAsync, fuzzParams, fuzzTimeout, hostileBytes } from './support.js';
 
-const SEEDS = [...containerSeeds(), ...sevenZipSeeds(), ...pickleSeeds()];
+const SEEDS = [...containerSeeds(), ...sevenZipSeeds(), ...pickleSeeds(), ...pluginSeeds()];
 const anchors = (bytes: Uint8Array) => [
   ...compressionAnchors(bytes),
   ...zipAnchors(bytes),
@@ -36,13 +38,22 @@ const anchors = (bytes: Uint8Array) => [
 
 /** Limits small enough for fuzzed inputs to reach each of them. */
 const SMALL_LIMITS: AnalysisLimits = {
+  ...DEFAULT_LIMITS,
   maxDepth: 2,
   maxEntries: 3,
   maxCompressionRatio: 4,
   bombMinBytes: 512,
   maxEmbedded: 2,
   maxSpoolBytes: 1 << 12,
-  pickle: { maxOpcodes: 400, maxStack: 40, maxMemo: 24, maxLine: 48, maxInline: 96, maxStreams: 4 },
+  pickle: {
+    ...DEFAULT_LIMITS.pickle,
+    maxOpcodes: 400,
+    maxStack: 40,
+    maxMemo: 24,
+    maxLine: 48,
+    maxInline: 96,
+    maxStreams: 4,
+  },
 };
 
 async function analyse(bytes: Uint8Array, limits: AnalysisLimits): Promise<Artifact[]> {
@@ -56,14 +67,7 @@ async function analyse(bytes: Uint8Array, limits: AnalysisLimits): Promise<Artif
   return artifacts;
 }
 
-const RUNS = 400;
-const STATS = new Map<string, number>();
-
-import { afterAll } from 'vitest';
-
-afterAll(() => {
-  if (process.env.FUZZ_STATS) console.log([...STATS].sort());
-});
+const RUNS = 600;
 
 describe('Analyser under fuzzing', () => {
   it('resolves on any mutated container, with artifacts fit for a report', {
@@ -76,9 +80,6 @@ describe('Analyser under fuzzing', () => {
         async (bytes, limits) => {
           const artifacts = await fuzzAsync('Analyser', bytes, () => analyse(bytes, limits));
           const problems = artifactProblems(artifacts, 'f', limits.maxDepth);
-          if (process.env.FUZZ_STATS)
-            for (const a of artifacts)
-              STATS.set(`${a.depth}:${a.format}`, (STATS.get(`${a.depth}:${a.format}`) ?? 0) + 1);
           expectThat(problems.length === 0, 'Analyser', problems.slice(0, 5).join('\n'), bytes);
         },
       ),
@@ -87,15 +88,81 @@ describe('Analyser under fuzzing', () => {
   });
 });
 
+/** What the walker alone, reading every byte as a pickle, sees imported and called in the first stream. */
+function calledImports(bytes: Uint8Array): string[] {
+  const facts: Fact[] = [];
+  const walker = new PickleWalker({ fact: (fact) => facts.push(fact) });
+  walker.push(bytes);
+  walker.end();
+  return facts.flatMap((fact) =>
+    fact.kind === 'pickle-global' && fact.called && fact.stream === 0 && fact.view === 'sequential'
+      ? [`${fact.module}.${fact.name}`]
+      : [],
+  );
+}
+
+/** Opcodes CPython runs before a payload, shaped like other formats' magic numbers or like text. */
+const pickleLookalike = fc.oneof(
+  fc.uint8Array({ minLength: 5, maxLength: 5 }).map((rest) => ['GGUF', rest]), // BINFLOAT eats "GUF" and 5 bytes
+  fc.uint8Array({ minLength: 3, maxLength: 3 }).map((rest) => ['GIF89a', rest]), // BINFLOAT eats "IF89a" and 3 bytes
+  fc.integer({ min: 0, max: 9000 }).map((n) => [`S'${'A'.repeat(n)}'\n0`]),
+  fc.integer({ min: 0, max: 9000 }).map((n) => [`V${'x'.repeat(n)}\n0`]),
+  fc.integer({ min: 1, max: 4200 }).map((n) => [`I${'1'.repeat(n)}\n0`]),
+  fc.integer({ min: 1, max: 3000 }).map((n) => ['N'.repeat(n)]),
+  fc.integer({ min: 1, max: 3000 }).map((n) => ['('.repeat(n)]),
+  fc.integer({ min: 1, max: 1500 }).map((n) => ['F1.5\n'.repeat(n)]),
+  fc.string({ maxLength: 40 }).map((text) => [`S'${text.replace(/['\\\n]/g, '')}'\n0`]),
+);
+
+describe('pickles shaped like something else', () => {
+  it('are analysed as pickles whenever the walker reads a called import from their first byte', {
+    timeout: fuzzTimeout(RUNS),
+  }, async () => {
+    const input = fc
+      .tuple(pickleLookalike, fc.constantFrom("cos\nsystem\n(S'echo pwned'\ntR.", "cbuiltins\neval\n(S'1'\ntR."))
+      .map(
+        ([parts, payload]) =>
+          new Uint8Array(
+            Buffer.concat([
+              ...parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : part)),
+              Buffer.from(payload, 'latin1'),
+            ]),
+          ),
+      );
+    await fc.assert(
+      fc.asyncProperty(input, async (bytes) => {
+        const expected = calledImports(bytes);
+        if (expected.length === 0) return;
+        const artifacts = await fuzzAsync('pickle lookalike', bytes, () => analyse(bytes, DEFAULT_LIMITS));
+        const reported = artifacts.flatMap((artifact) =>
+          artifact.facts.flatMap((fact) => (fact.kind === 'pickle-global' ? [`${fact.module}.${fact.name}`] : [])),
+        );
+        const missing = expected.filter((name) => !reported.includes(name));
+        expectThat(
+          missing.length === 0,
+          'pickle lookalike',
+          `sniffed as ${artifacts[0]?.format}: the import of ${missing.join(', ')} that loading runs is not reported`,
+          bytes,
+        );
+      }),
+      fuzzParams(Math.ceil(RUNS / 2)),
+    );
+  });
+});
+
 const NAMES = [
   'model.pkl',
   'pytorch_model.bin',
   'model.safetensors',
+  'model.gguf',
   'archive.zip',
   'data.npy',
   'model.joblib',
   'x.tar.gz',
   'a.7z',
+  'config.json',
+  'tokenizer_config.json',
+  'modeling_custom.py',
   'README.md',
 ];
 

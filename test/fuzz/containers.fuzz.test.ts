@@ -48,10 +48,9 @@ import {
   fuzzTimeout,
   hostileBytes,
   INTERESTING,
-  mutated,
 } from './support.js';
 
-const RUNS = 400;
+const RUNS = 600;
 const isCount = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 /** Output read from one member or stream before the test stops reading (a mutated stream may expand a lot). */
 const OUTPUT_CAP = 64 << 20;

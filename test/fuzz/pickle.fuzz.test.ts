@@ -12,7 +12,7 @@ import type { Fact } from '../../src/formats/facts.js';
 import { OP } from '../../src/formats/pickle/opcodes.js';
 import { DEFAULT_PICKLE_LIMITS, type PickleLimits, PickleWalker } from '../../src/formats/pickle/walker.js';
 import { looksLikeProtocol0Pickle, SNIFF_BYTES, sniffFormat } from '../../src/formats/sniff.js';
-import { FORMATS, factProblems } from './invariants.js';
+import { factProblems, isFormatName } from './invariants.js';
 import { compressionSeeds, npySeeds, pickleSeeds, tarSeeds, zipSeeds } from './seeds.js';
 import {
   chunkSizes,
@@ -37,6 +37,7 @@ const SMALL_LIMITS: PickleLimits = {
   maxLine: 48,
   maxInline: 96,
   maxStreams: 4,
+  searchAfterJunk: true,
 };
 
 /** Positions right after an opcode with a length, index or size argument. */
@@ -86,6 +87,10 @@ const NAMES = [
   'posix',
   'a.b.c',
   '',
+  // Keys every JavaScript object inherits: lookups in plain-object tables must not find them.
+  '__proto__',
+  'constructor',
+  'valueOf',
 ];
 const name = fc.oneof(fc.constantFrom(...NAMES), fc.string({ maxLength: 12 }));
 const textLine = fc.oneof(
@@ -262,17 +267,8 @@ function walk(bytes: Uint8Array, sizes: readonly number[], limits: PickleLimits)
 
 /** Walks one input and checks every invariant; returns the facts. */
 function checkedWalk(label: string, bytes: Uint8Array, sizes: readonly number[], limits: PickleLimits): Fact[] {
-  const started = performance.now();
   const facts = fuzzSync(label, bytes, () => walk(bytes, sizes, limits));
-  const took = performance.now() - started;
-  if (process.env.FUZZ_STATS && took > 100)
-    console.log(
-      `SLOW ${took.toFixed(0)} ms ${label} len=${bytes.length} sizes=${JSON.stringify(sizes).slice(0, 40)} limits=${limits.maxOpcodes} head=${Buffer.from(bytes.subarray(0, 64)).toString('hex')} tail=${Buffer.from(bytes.subarray(-32)).toString('hex')}`,
-    );
-  let problems = factProblems(facts, bytes.length);
-  if (process.env.FUZZ_EXPLORE) {
-    problems = problems.filter((p) => !/"kind":"pickle-(malformed|stats|memo-miss)"/.test(p));
-  }
+  const problems = factProblems(facts, bytes.length);
   expectThat(
     problems.length === 0,
     label,
@@ -294,7 +290,7 @@ function checkedWalk(label: string, bytes: Uint8Array, sizes: readonly number[],
   return facts;
 }
 
-const RUNS = 600;
+const RUNS = 1000;
 const limitsArbitrary = fc.constantFrom(DEFAULT_PICKLE_LIMITS, SMALL_LIMITS);
 
 /** A valid pickle followed by many copies of a short fragment: the shape that exposes super-linear rescans. */
@@ -389,15 +385,7 @@ describe('PickleWalker under fuzzing', () => {
     // readings (sequential, frame-skipping) interleave their facts differently, which the report sorts anyway.
     const normalise = (facts: Fact[]) =>
       facts
-        .map((fact) =>
-          JSON.stringify(
-            fact.kind === 'limit-reached'
-              ? { ...fact, value: 0 }
-              : process.env.FUZZ_EXPLORE && fact.kind === 'pickle-stats'
-                ? { ...fact, opcodes: 0 }
-                : fact,
-          ),
-        )
+        .map((fact) => JSON.stringify(fact.kind === 'limit-reached' ? { ...fact, value: 0 } : fact))
         .sort()
         .join('\n');
     const input = fc.oneof(mutated(SEEDS, { anchors: pickleAnchors }), opcodeSequence, fc.constantFrom(...SEEDS));
@@ -405,7 +393,6 @@ describe('PickleWalker under fuzzing', () => {
       fc.property(input, chunkSizes, limitsArbitrary, (bytes, sizes, limits) => {
         const whole = normalise(checkedWalk('chunking (whole)', bytes, [Number.MAX_SAFE_INTEGER], limits));
         const pieces = normalise(checkedWalk('chunking (pieces)', bytes, sizes, limits));
-        if (process.env.FUZZ_EXPLORE && (whole + pieces).includes('line-length')) return;
         if (whole !== pieces) {
           const a = whole.split('\n');
           const b = pieces.split('\n');
@@ -550,7 +537,7 @@ describe('sniffFormat and looksLikeProtocol0Pickle under fuzzing', () => {
       fc.property(hostileBytes(ALL_SEEDS), size, (bytes, declared) => {
         const head = bytes.subarray(0, SNIFF_BYTES);
         const format = fuzzSync('sniffFormat', bytes, () => sniffFormat(head, declared ?? undefined));
-        expectThat(FORMATS.has(format), 'sniffFormat', `unknown format ${format}`, bytes);
+        expectThat(isFormatName(format), 'sniffFormat', `unknown format ${format}`, bytes);
         const again = fuzzSync('sniffFormat', bytes, () => sniffFormat(head.slice(), declared ?? undefined));
         expectThat(again === format, 'sniffFormat', `not deterministic: ${format} then ${again}`, bytes);
         fuzzSync('looksLikeProtocol0Pickle', bytes, () => looksLikeProtocol0Pickle(head));
@@ -565,7 +552,7 @@ describe('sniffFormat and looksLikeProtocol0Pickle under fuzzing', () => {
         const head = bytes.subarray(0, cut);
         fuzzSync('looksLikeProtocol0Pickle', head, () => looksLikeProtocol0Pickle(head));
         const format = fuzzSync('sniffFormat', head, () => sniffFormat(head));
-        expectThat(FORMATS.has(format), 'sniffFormat', `unknown format ${format}`, head);
+        expectThat(isFormatName(format), 'sniffFormat', `unknown format ${format}`, head);
       }),
       fuzzParams(RUNS),
     );

@@ -80,9 +80,26 @@ describe('fuzz regressions: pickle walker', () => {
   });
 
   it('reports the same facts whatever the chunk boundaries, inside a FRAME that runs past the end', () => {
-    const bytes = fromHex('9580000000000000007200000000550e8004636f730a73797374656d0a2e28');
-    const sorted = (facts: Fact[]) => facts.map((fact) => JSON.stringify(fact)).sort();
-    expect(sorted(walk(bytes, 1))).toEqual(sorted(walk(bytes)));
+    // FRAME of 2^63 - 1 bytes, STOP, GLOBAL with empty lines: the frame-skipping reading ended at offset 13 when
+    // pushed whole and at offset 10 when pushed byte by byte.
+    for (const hex of ['95ffffffffffffff7f2e630a0a', '95110000000000000055008004636f730a73797374656d0a2e4b00']) {
+      const bytes = fromHex(hex);
+      const sorted = (facts: Fact[]) => facts.map((fact) => JSON.stringify(fact)).sort();
+      expect(sorted(walk(bytes, 1)), hex).toEqual(sorted(walk(bytes)));
+    }
+  });
+});
+
+describe('fuzz regressions: names that are also JavaScript object keys', () => {
+  it('reports module names such as constructor, __proto__ and valueOf as written', () => {
+    // The Python 2 module table is a plain object: looking up "constructor" found Object itself, so the fact's
+    // module was a function (dropped from JSON) and the report read "function Object() { [native code] }.system".
+    // Found by the opcode-sequence property: 6376616c75654f660a6f730a (GLOBAL valueOf os).
+    for (const module of ['constructor', '__proto__', 'valueOf', 'toString', 'hasOwnProperty']) {
+      const facts = walk(latin1(`\x80\x02c${module}\nsystem\n(S'a'\ntR.`));
+      expect(globalsOf(facts)).toEqual([`${module}.system()`]);
+    }
+    expect(factProblems(walk(fromHex('6376616c75654f660a6f730a')), 12)).toEqual([]);
   });
 });
 
@@ -119,4 +136,33 @@ describe('fuzz regressions: protocol 0 arguments CPython accepts', () => {
     );
     expect(globalsOf(walk(bytes))).toEqual(['os.system()']);
   });
+});
+
+describe('fuzz regressions: pickles that sniffing takes for something else', () => {
+  // CPython's pickle.loads and pickle._loads run each of these (checked with CPython 3.11), and torch.load runs a raw
+  // pickle file's first pickle too. They were sniffed as text, image or gguf, so no pickle analysis ran at all.
+  const payload = "cos\nsystem\n(S'echo pwned'\ntR.";
+  const cases: Record<string, string> = {
+    'GGUF magic (BINFLOAT eats "GUF" and 5 bytes)': `GGUF\0\0\0\0\0${payload}`,
+    'GIF magic (BINFLOAT eats "IF89a" and 3 bytes)': `GIF89a\0\0\0${payload}`,
+    'a first STRING longer than the sniffed head': `S'${'A'.repeat(5000)}'\n0${payload}`,
+    'a first STRING ending near the end of the head': `S'${'A'.repeat(4090)}'\n0${payload}`,
+    'a first UNICODE longer than the sniffed head': `V${'x'.repeat(5000)}\n0${payload}`,
+    'a first INT with 4200 digits (under CPython 3.11+ default 4300-digit limit)': `I${'1'.repeat(4200)}\n0${payload}`,
+    '3000 NONE opcodes (more than the sniffing walker allows)': `${'N'.repeat(3000)}${payload}`,
+    '3000 MARK opcodes': `${'('.repeat(3000)}${payload}`,
+    '1000 FLOAT opcodes': `${'F1.5\n'.repeat(1000)}${payload}`,
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    it(`${name}: the os.system call is reported and fails the gate`, async () => {
+      const bytes = latin1(text);
+      expect(globalsOf(walk(bytes))).toContain('os.system()');
+      const report = await auditFiles({ 'pytorch_model.bin': bytes });
+      // The sniffed format may still say image / gguf / text: the bytes are that too. What matters is the reading
+      // torch.load performs, reported as the "[as pickle]" member when sniffing did not already call it a pickle.
+      const calls = report.findings.filter((finding) => finding.ruleId === 'security/pickle-dangerous-global');
+      expect(calls.map((finding) => finding.evidence?.global)).toContain('os.system');
+      expect(report.gate.exitCode).toBe(1);
+    });
+  }
 });

@@ -508,3 +508,63 @@ export function sevenZipSeeds(): Uint8Array[] {
     ),
   ];
 }
+
+// ---- formats handled by plugins (safetensors, GGUF, configs, chat templates, code) ----------------------
+
+function safetensorsFile(): Uint8Array {
+  const header = JSON.stringify({
+    __metadata__: { format: 'pt' },
+    'model.w': { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] },
+    'model.b': { dtype: 'F16', shape: [2], data_offsets: [16, 20] },
+  });
+  const json = Buffer.from(header.padEnd(Math.ceil(header.length / 8) * 8, ' '));
+  return concat(le(BigInt(json.length), 8), json, new Uint8Array(20));
+}
+
+function ggufString(text: string): Uint8Array {
+  const bytes = Buffer.from(text, 'utf8');
+  return concat(le(BigInt(bytes.length), 8), bytes);
+}
+
+const CHAT_TEMPLATE = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}{{ ''.__class__ }}";
+
+function ggufFile(): Uint8Array {
+  const u32 = (value: number) => le(BigInt(value), 4);
+  const kv = [
+    concat(ggufString('general.architecture'), u32(8), ggufString('llama')),
+    concat(ggufString('tokenizer.chat_template'), u32(8), ggufString(CHAT_TEMPLATE)),
+    concat(ggufString('tokenizer.ggml.tokens'), u32(9), u32(8), le(2n, 8), ggufString('<s>'), ggufString('</s>')),
+    concat(ggufString('llama.context_length'), u32(4), u32(4096)),
+  ];
+  const tensor = concat(ggufString('w'), u32(1), le(4n, 8), u32(0), le(0n, 8));
+  const header = concat(latin1('GGUF'), u32(3), le(1n, 8), le(BigInt(kv.length), 8), ...kv, tensor);
+  const padding = new Uint8Array((32 - (header.length % 32)) % 32);
+  return concat(header, padding, new Uint8Array(16));
+}
+
+/** Binary plugin formats, and a zip whose member names route text to the config, template and code inspectors. */
+export function pluginSeeds(): Uint8Array[] {
+  const config = JSON.stringify({
+    architectures: ['CustomModel'],
+    auto_map: { AutoModel: 'modeling_custom.CustomModel' },
+    trust_remote_code: true,
+    model_type: 'custom',
+  });
+  const tokenizerConfig = JSON.stringify({ chat_template: CHAT_TEMPLATE, bos_token: '<s>' });
+  const code =
+    "import os, base64\nos.system('id')\nexec(base64.b64decode('cHJpbnQoMSk='))\nclass CustomModel:\n    pass\n";
+  return [
+    safetensorsFile(),
+    ggufFile(),
+    buildZip([
+      { name: 'config.json', data: config },
+      { name: 'tokenizer_config.json', data: tokenizerConfig, method: 8 },
+      { name: 'modeling_custom.py', data: code },
+      {
+        name: '.env',
+        data: 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nHF_TOKEN=hf_abcdefghijklmnopqrstuvwxyzABCDEF\n',
+      },
+      { name: 'model.safetensors', data: safetensorsFile() },
+    ]),
+  ];
+}

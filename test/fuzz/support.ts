@@ -182,10 +182,12 @@ export async function fuzzAsync<T>(label: string, bytes: Uint8Array, body: () =>
   arm(label, bytes);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new FuzzFailure(label, `still pending after ${FUZZ_TIMEOUT_MS} ms: the parser hangs`, bytes)),
-      FUZZ_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => {
+      const failure = new FuzzFailure(label, `still pending after ${FUZZ_TIMEOUT_MS} ms: the parser hangs`, bytes);
+      // Shrinking a hang costs the timeout per attempt and may outlast the test: say it now.
+      note(`\nFUZZ HANG: ${failure.message}`);
+      reject(failure);
+    }, FUZZ_TIMEOUT_MS);
   });
   unhandled.length = 0;
   try {

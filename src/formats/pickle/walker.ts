@@ -25,6 +25,8 @@ export interface PickleLimits {
   maxInline: number;
   /** Stop after this many stacked pickles (legacy torch files hold five, then raw storage bytes). */
   maxStreams: number;
+  /** Look for further pickles in junk after a STOP or a broken stream (off: only what pickle.load reads). */
+  searchAfterJunk: boolean;
 }
 
 export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
@@ -34,6 +36,7 @@ export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
   maxLine: 65_536,
   maxInline: 1 << 20,
   maxStreams: Number.POSITIVE_INFINITY,
+  searchAfterJunk: true,
 };
 
 export interface PickleObserver {
@@ -66,6 +69,14 @@ const SET: Value = { k: 'other', what: 'set' };
 const PERSISTENT: Value = { k: 'other', what: 'persistent object' };
 const BUFFER: Value = { k: 'other', what: 'buffer' };
 const UNKNOWN: Value = { k: 'unknown' };
+/** What the memo keeps for strings that cannot name a module or attribute (most strings in a data pickle). */
+const NOT_A_NAME: Value = { k: 'other', what: 'string that is not a Python name' };
+const NAME_LIKE = /^[\p{L}\p{N}_.]{1,512}$/u;
+
+/** The memo can hold millions of entries: strings that could never be a STACK_GLOBAL operand share one value. */
+function forMemo(value: Value): Value {
+  return value.k === 'str' && !NAME_LIKE.test(value.v) ? NOT_A_NAME : value;
+}
 const EMPTY_TUPLE: Value = { k: 'tuple', items: [] };
 const TUPLE_KEEP = 8;
 /** Longest bytes value kept for analysis as a nested pickle. */
@@ -85,22 +96,29 @@ enum Phase {
 }
 
 const NEED_MORE = -1;
-/** Bytes of a candidate stream kept for a rescan if it turns out to be junk. */
-const PROBE_RETAIN = 1 << 16;
+/**
+ * A candidate stream that breaks within this many bytes is rescanned from its second byte; a longer one resumes
+ * the search where it broke. This keeps the search linear (junk such as 80 02 80 02 … would otherwise be
+ * re-parsed from every offset) at the price of not looking for pickles inside long broken candidates.
+ */
+const PROBE_RESCAN = 256;
 
+/** Memo slots: a dense array for the usual 0, 1, 2, … indexes, a map for the rest (any Python int is a key). */
 class Memo {
   private dense: Value[] = [];
-  private sparse = new Map<number, Value>();
+  private sparse = new Map<number | string, Value>();
 
   get size(): number {
     return this.dense.length + this.sparse.size;
   }
-  set(index: number, value: Value): void {
-    if (index <= this.dense.length) this.dense[index] = value;
-    else this.sparse.set(index, value);
+  set(index: number | bigint, value: Value): void {
+    const key = memoKey(index);
+    if (typeof key === 'number' && key >= 0 && key <= this.dense.length) this.dense[key] = value;
+    else this.sparse.set(key, value);
   }
-  get(index: number): Value | undefined {
-    return index < this.dense.length ? this.dense[index] : this.sparse.get(index);
+  get(index: number | bigint): Value | undefined {
+    const key = memoKey(index);
+    return typeof key === 'number' && key >= 0 && key < this.dense.length ? this.dense[key] : this.sparse.get(key);
   }
   clone(): Memo {
     const copy = new Memo();
@@ -108,6 +126,13 @@ class Memo {
     copy.sparse = new Map(this.sparse);
     return copy;
   }
+}
+
+function memoKey(index: number | bigint): number | string {
+  if (typeof index === 'number') return index;
+  return index >= BigInt(Number.MIN_SAFE_INTEGER) && index <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(index)
+    : `${index}`;
 }
 
 class StopStream extends Error {}
@@ -141,6 +166,8 @@ export class PickleWalker {
    */
   private probing = false;
   private probeFacts: Fact[] = [];
+  /** Opcode count when the candidate began: a candidate that proves to be junk does not use up the budget. */
+  private opcodesBeforeProbe = 0;
   private frameStart = 0;
   /** Where the last FRAME says its bytes end. */
   private frameClaim = 0;
@@ -208,9 +235,14 @@ export class PickleWalker {
     return this.stream;
   }
 
+  /** True once nothing more can be learnt from further bytes (a caller may stop reading). */
+  get finished(): boolean {
+    return this.phase === Phase.Done && (this.twin === undefined || this.twin.finished);
+  }
+
   private append(chunk: Uint8Array): void {
     // A candidate stream keeps its first bytes so that, if it proves to be junk, the search resumes inside it.
-    const from = this.probing && this.p - this.streamStart <= PROBE_RETAIN ? this.streamStart : this.p;
+    const from = this.probing && this.p - this.streamStart <= PROBE_RESCAN ? this.streamStart : this.p;
     const keepFrom = Math.max(0, from - this.base);
     const kept = this.buf.length - keepFrom;
     if (this.phase === Phase.Done) {
@@ -236,6 +268,10 @@ export class PickleWalker {
       const index = this.p - this.base;
       if (index >= this.buf.length || this.phase === Phase.Done) return;
       if (this.phase === Phase.Trailing) {
+        if (!this.limits.searchAfterJunk) {
+          this.phase = Phase.Done;
+          return;
+        }
         if (!this.resync()) return;
         continue;
       }
@@ -252,6 +288,7 @@ export class PickleWalker {
         this.phase = Phase.InStream;
         this.streamStart = this.p;
         this.probing = this.stream > 0;
+        this.opcodesBeforeProbe = this.opcodes;
       }
       let stepped: number;
       try {
@@ -308,9 +345,10 @@ export class PickleWalker {
   private dropProbe(): void {
     this.probeFacts = [];
     this.probing = false;
+    this.opcodes = this.opcodesBeforeProbe;
     this.resetStreamState();
     if (this.junkStart < 0) this.junkStart = this.streamStart;
-    if (this.p - this.streamStart <= PROBE_RETAIN) this.p = this.streamStart + 1;
+    if (this.p - this.streamStart <= PROBE_RESCAN) this.p = this.streamStart + 1;
     this.cEnd = this.p;
   }
 
@@ -351,10 +389,11 @@ export class PickleWalker {
     throw new StopStream(detail);
   }
 
-  private finishStream(): void {
+  /** `end` is where the stream stopped: after STOP, or where it broke. */
+  private finishStream(end = this.p): void {
     this.emit({
       kind: 'pickle-stats',
-      offset: Math.min(this.p, this.base + this.buf.length),
+      offset: end,
       stream: this.stream,
       view: this.view,
       opcodes: this.opcodes,
@@ -640,7 +679,7 @@ export class PickleWalker {
         this.consumed(q);
         if (this.view === 'frame-skipping' && this.p < this.cEnd) this.p = this.cEnd;
         this.confirm();
-        this.finishStream();
+        this.finishStream(q);
         return q;
       case OP.POP:
         if (this.marks.length > 0 && this.marks[this.marks.length - 1] === this.stack.length) this.marks.pop();
@@ -731,20 +770,20 @@ export class PickleWalker {
         return this.sized(at, q, 8, (s, n) => this.pushBytes(s, n, at));
       case OP.INT:
         return this.textArg(at, q, (t) => {
-          if (!/^[-+]?\d+L?$/.test(t.trim()))
-            this.fail(at, `INT argument is not a number: ${JSON.stringify(t.slice(0, 40))}`);
-          this.push1(t === '00' || t === '01' ? BOOL : { k: 'int', v: Number(t.replace(/L$/, '')) });
+          const value = parsePythonInt(t, 0);
+          if (value === undefined) this.fail(at, `INT argument is not a number: ${JSON.stringify(t.slice(0, 40))}`);
+          this.push1(t === '00' || t === '01' ? BOOL : { k: 'int', v: value });
         });
       case OP.LONG:
         return this.textArg(at, q, (t) => {
-          if (!/^[-+]?\d+L?$/.test(t.trim()))
-            this.fail(at, `LONG argument is not a number: ${JSON.stringify(t.slice(0, 40))}`);
-          this.push1({ k: 'int', v: Number(t.replace(/L$/, '')) });
+          const value = parsePythonInt(t.replace(/L$/, ''), 0);
+          if (value === undefined) this.fail(at, `LONG argument is not a number: ${JSON.stringify(t.slice(0, 40))}`);
+          this.push1({ k: 'int', v: value });
         });
       case OP.FLOAT:
+        // float() accepts more spellings than a regex should guess at; only text with no number in it is refused.
         return this.textArg(at, q, (t) => {
-          if (Number.isNaN(Number(t)) && !/^[-+]?(inf|nan)$/i.test(t.trim()))
-            this.fail(at, 'FLOAT argument is not a number');
+          if (!/^[\s\w.+-]*$/.test(t) || !/\d|inf|nan/i.test(t)) this.fail(at, 'FLOAT argument is not a number');
           this.push1(FLOAT);
         });
       case OP.STRING:
@@ -758,17 +797,11 @@ export class PickleWalker {
         return this.textArg(at, q, (t) => this.pushString(rawUnicodeEscape(t), at), 'latin1');
       case OP.GET:
         return this.textArg(at, q, (t) =>
-          this.get(
-            parseIndex(t, () => this.fail(at, 'GET index is not a number')),
-            at,
-          ),
+          this.get(parsePythonInt(t, 10) ?? this.fail(at, 'GET index is not a number'), at),
         );
       case OP.PUT:
         return this.textArg(at, q, (t) =>
-          this.put(
-            parseIndex(t, () => this.fail(at, 'PUT index is not a number')),
-            at,
-          ),
+          this.put(parsePythonInt(t, 10) ?? this.fail(at, 'PUT index is not a number'), at),
         );
       case OP.PERSID:
         return this.textArg(at, q, () => this.push1(PERSISTENT));
@@ -972,22 +1005,22 @@ export class PickleWalker {
     return after;
   }
 
-  private get(index: number, at: number): void {
+  private get(index: number | bigint, at: number): void {
     this.gets++;
     const value = this.memo.get(index);
     if (value === undefined) {
-      this.emit({ kind: 'pickle-memo-miss', offset: at, stream: this.stream, view: this.view, index });
+      this.emit({ kind: 'pickle-memo-miss', offset: at, stream: this.stream, view: this.view, index: `${index}` });
       this.push1(UNKNOWN);
     } else {
       this.push1(value);
     }
   }
 
-  private put(index: number, at: number): void {
+  private put(index: number | bigint, at: number): void {
     this.puts++;
     if (this.memo.size >= this.limits.maxMemo)
       this.limit('memo', this.memo.size, `more than ${this.limits.maxMemo} memo entries`);
-    this.memo.set(index, this.top(at));
+    this.memo.set(index, forMemo(this.top(at)));
   }
 
   private ext(opcode: PickleOpcodeName, code: number, at: number): void {
@@ -1012,11 +1045,20 @@ function signedLE(buf: Uint8Array, index: number, n: number): number {
   return buf[index + n - 1] & 0x80 ? value - 2 ** (8 * n) : value;
 }
 
-function parseIndex(text: string, onError: () => never): number {
-  const trimmed = text.trim();
-  // CPython converts the index to a C size: anything beyond fails there too.
-  if (!/^\d{1,15}$/.test(trimmed)) onError();
-  return Number(trimmed);
+/**
+ * Parses text the way Python's int(text, base) and the C unpickler's strtol do (base 0: 0x / 0o / 0b prefixes;
+ * underscores between digits; surrounding whitespace; a sign). Returns undefined only where every loader raises,
+ * so the walker never stops earlier than loading does.
+ */
+export function parsePythonInt(text: string, base: 0 | 10): bigint | undefined {
+  const match = /^\s*([-+]?)(0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|\d(?:_?\d)*)\s*$/.exec(text);
+  if (!match) return undefined;
+  const digits = match[2].replace(/_/g, '');
+  const prefixed = /^0[xXoObB]/.test(digits);
+  if (prefixed && base === 10) return undefined;
+  // "007" is refused by int(text, 0) but read as octal by the C unpickler's strtol: accept it, as one loader does.
+  const value = BigInt(prefixed ? digits.toLowerCase() : digits.replace(/^0+(?=\d)/, ''));
+  return match[1] === '-' ? -value : value;
 }
 
 /** Decodes a protocol-0 STRING argument: a Python repr in single or double quotes. */
