@@ -9,6 +9,7 @@ import type { Artifact, EmbeddingKind, Fact, FormatName, Origin } from './facts.
 import { parseNpyHeader } from './numpy.js';
 import { DEFAULT_PICKLE_LIMITS, type PickleLimits, PickleWalker } from './pickle/walker.js';
 import { BINARY_FORMATS, TEXT_INSPECTORS } from './registry.js';
+import { redactSecrets } from './secrets.js';
 import { readSevenZip } from './sevenzip.js';
 import { SNIFF_BYTES, sniffFormat } from './sniff.js';
 import {
@@ -243,7 +244,7 @@ export class Analyser {
               offset,
               indicator: indicator.id,
               reason: indicator.reason,
-              excerpt: text.length > 200 ? `${text.slice(0, 200)}…` : text,
+              excerpt: redactSecrets(text.length > 200 ? `${text.slice(0, 200)}…` : text),
             });
           }
         },

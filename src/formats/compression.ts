@@ -30,7 +30,11 @@ export function sniffCompression(head: Uint8Array): Compression | undefined {
       return 'bzip2';
     return undefined;
   }
-  if (head.length >= 2 && head[0] === 0x78 && (head[0] * 256 + head[1]) % 31 === 0) return 'zlib';
+  // zlib as written by compressors: deflate, 32 KiB window, no preset dictionary (FDICT, 0x20, would let
+  // "x = 1" pass the header checksum and turn Python files into "zlib").
+  if (head.length >= 2 && head[0] === 0x78 && (head[1] & 0x20) === 0 && (head[0] * 256 + head[1]) % 31 === 0) {
+    return 'zlib';
+  }
   return undefined;
 }
 
