@@ -6,10 +6,12 @@
  *   dicts-4m.pkl  a protocol-4 pickle of a list of 500,000 small dicts, framed and memoized the way CPython
  *                 writes it: ≥ 4,000,000 opcodes
  *   blobs-1g.pkl  a protocol-4 pickle of a dict of eight 128 MiB BINBYTES8 blobs (bulk skipping)
+ *   model-2g.safetensors  a valid safetensors file of F32, BF16 and F16 tensors, ≥ 2.1 GB, every value finite
+ *                 and in range (the input of `scan --deep`)
  *
  * and bench/out/manifest.json with the sizes and exact opcode counts, which bench/run.ts reads.
  *
- * Usage: npx tsx bench/generate.ts [--only torch,dicts,blobs] [--small]
+ * Usage: npx tsx bench/generate.ts [--only torch,dicts,blobs,safetensors] [--small]
  *   --small writes tiny versions of the same shapes (a smoke test of the writers, not a benchmark).
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -558,13 +560,189 @@ function writeBlobs(path: string, count: number, blobBytes: number): ManifestEnt
   };
 }
 
+// ---- (4) a safetensors file of mixed float dtypes ---------------------------------------------------------
+
+type FloatDtype = 'F32' | 'BF16' | 'F16';
+const DTYPE_BYTES: Record<FloatDtype, number> = { F32: 4, BF16: 2, F16: 2 };
+
+/**
+ * Pseudo-random float32 values (xorshift32, uniform in [centre − spread, centre + spread]) encoded as F32, BF16 or
+ * F16 into one reused 8 MiB buffer. The 16-bit codes are rounded to nearest-even from the float32 values, so every
+ * value is finite, in range, and decodes to (almost) the float it came from.
+ */
+class FloatNoise {
+  private readonly floats = new Float32Array(CHUNK / 4);
+  private readonly floatBits = new Uint32Array(this.floats.buffer);
+  private readonly halves = new Uint16Array(CHUNK / 4);
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0 || 0x9e3779b9;
+  }
+
+  /** The next `count` values (count ≤ 2 Mi) as bytes of `dtype`. */
+  next(dtype: FloatDtype, count: number, centre: number, spread: number): Uint8Array {
+    const floats = this.floats;
+    const scale = (2 * spread) / 2 ** 32;
+    const low = centre - spread;
+    let x = this.state;
+    for (let i = 0; i < count; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      floats[i] = low + (x >>> 0) * scale;
+    }
+    this.state = x >>> 0;
+    if (dtype === 'F32') return new Uint8Array(floats.buffer, 0, 4 * count);
+    const bits = this.floatBits;
+    const halves = this.halves;
+    if (dtype === 'BF16') {
+      // The upper half of the float32, rounded to nearest-even (no NaN or Inf can arise from these values).
+      for (let i = 0; i < count; i++) {
+        const b = bits[i];
+        halves[i] = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+      }
+    } else {
+      for (let i = 0; i < count; i++) halves[i] = float32BitsToHalf(bits[i]);
+    }
+    return new Uint8Array(halves.buffer, 0, 2 * count);
+  }
+}
+
+/** IEEE binary32 bits → binary16 bits, round to nearest-even, subnormals included; overflow becomes ±Inf. */
+export function float32BitsToHalf(bits: number): number {
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+  let mantissa = bits & 0x7fffff;
+  if (((bits >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  if (exponent >= 0x1f) return sign | 0x7c00;
+  if (exponent <= 0) {
+    if (exponent < -10) return sign; // below half the smallest subnormal: ±0
+    mantissa |= 0x800000;
+    const shift = 14 - exponent;
+    let half = mantissa >>> shift;
+    const rest = mantissa & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rest > halfway || (rest === halfway && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (exponent << 10) | (mantissa >>> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // a carry into the exponent is the right answer
+  return sign | half;
+}
+
+interface SafetensorsTensor {
+  name: string;
+  dtype: FloatDtype;
+  shape: number[];
+  /** Values are drawn uniformly from centre ± spread. */
+  centre: number;
+  spread: number;
+}
+
+/**
+ * The same LLaMA-like state dict as the zip, stored the way mixed-precision checkpoints are: embeddings, the head
+ * and the norms in F32, the first half of the layers in BF16 and the second half in F16 (a merge of a bf16 and
+ * an fp16 export). Projection weights are uniform in ±0.04, norm scales in 1 ± 0.05: nothing NaN, infinite,
+ * constant or out of range, so `--deep` has nothing to report.
+ */
+function safetensorsTensorsOf(shape: ModelShape): SafetensorsTensor[] {
+  const { hidden, intermediate, vocab, layers } = shape;
+  const weight = { centre: 0, spread: 0.04 };
+  const norm = { centre: 1, spread: 0.05 };
+  const tensors: SafetensorsTensor[] = [
+    { name: 'model.embed_tokens.weight', dtype: 'F32', shape: [vocab, hidden], ...weight },
+    { name: 'lm_head.weight', dtype: 'F32', shape: [vocab, hidden], ...weight },
+    { name: 'model.norm.weight', dtype: 'F32', shape: [hidden], ...norm },
+  ];
+  for (let layer = 0; layer < layers; layer++) {
+    const p = `model.layers.${layer}`;
+    const dtype: FloatDtype = layer < layers / 2 ? 'BF16' : 'F16';
+    for (const proj of ['q_proj', 'k_proj', 'v_proj', 'o_proj']) {
+      tensors.push({ name: `${p}.self_attn.${proj}.weight`, dtype, shape: [hidden, hidden], ...weight });
+    }
+    tensors.push({ name: `${p}.mlp.gate_proj.weight`, dtype, shape: [intermediate, hidden], ...weight });
+    tensors.push({ name: `${p}.mlp.up_proj.weight`, dtype, shape: [intermediate, hidden], ...weight });
+    tensors.push({ name: `${p}.mlp.down_proj.weight`, dtype, shape: [hidden, intermediate], ...weight });
+    tensors.push({ name: `${p}.input_layernorm.weight`, dtype: 'F32', shape: [hidden], ...norm });
+    tensors.push({ name: `${p}.post_attention_layernorm.weight`, dtype: 'F32', shape: [hidden], ...norm });
+  }
+  return tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+const bytesOf = (tensor: SafetensorsTensor) =>
+  DTYPE_BYTES[tensor.dtype] * tensor.shape.reduce((product, dimension) => product * dimension, 1);
+
+/** The smallest even number of layers whose safetensors data reaches `minBytes`. */
+function safetensorsShapeFor(minBytes: number, base: Omit<ModelShape, 'layers'>): ModelShape {
+  let layers = 2;
+  while (safetensorsTensorsOf({ ...base, layers }).reduce((sum, t) => sum + bytesOf(t), 0) < minBytes) layers += 2;
+  return { ...base, layers };
+}
+
+/**
+ * A safetensors file as `safetensors.torch.save_file` lays it out: the header length (u64 LE), the JSON header
+ * (`__metadata__` first, then the tensors by name, their data contiguous from 0 in the same order) padded with
+ * spaces to a multiple of 8, then the data, ending exactly at the end of the file.
+ */
+function writeSafetensors(path: string, shape: ModelShape): ManifestEntry {
+  const tensors = safetensorsTensorsOf(shape);
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+  let offset = 0;
+  for (const tensor of tensors) {
+    const end = offset + bytesOf(tensor);
+    header[tensor.name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, end] };
+    offset = end;
+  }
+  const total = offset;
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = Buffer.from(json, 'utf8');
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(headerBytes.length));
+  const out = new FileWriter(path);
+  out.write(prefix);
+  out.write(headerBytes);
+  const noise = new FloatNoise(0x1b873593);
+  const perChunk = CHUNK / 4; // values per refill: the F32 buffer is the limit
+  let done = 0;
+  for (const tensor of tensors) {
+    const width = DTYPE_BYTES[tensor.dtype];
+    for (let left = bytesOf(tensor) / width; left > 0; ) {
+      const count = Math.min(perChunk, left);
+      out.write(noise.next(tensor.dtype, count, tensor.centre, tensor.spread));
+      left -= count;
+      done += count * width;
+      progress('model-2g.safetensors', done, total);
+    }
+  }
+  const size = out.position;
+  out.close();
+  if (size !== 8 + headerBytes.length + total) throw new Error('model-2g.safetensors: size differs from its header');
+  const byDtype = new Map<FloatDtype, { tensors: number; bytes: number }>();
+  for (const tensor of tensors) {
+    const sum = byDtype.get(tensor.dtype) ?? { tensors: 0, bytes: 0 };
+    byDtype.set(tensor.dtype, { tensors: sum.tensors + 1, bytes: sum.bytes + bytesOf(tensor) });
+  }
+  const mix = [...byDtype]
+    .map(([dtype, sum]) => `${sum.tensors} ${dtype} (${(sum.bytes / 1e9).toFixed(2)} GB)`)
+    .join(', ');
+  return {
+    file: 'model-2g.safetensors',
+    bytes: size,
+    opcodes: 0,
+    description: `safetensors: ${tensors.length} tensors (${shape.layers} layers, hidden ${shape.hidden}): ${mix}; header ${headerBytes.length} bytes`,
+  };
+}
+
 // ---- main -------------------------------------------------------------------------------------------------
 
 function main(): void {
   const args = process.argv.slice(2);
   const small = args.includes('--small');
   const onlyAt = args.indexOf('--only');
-  const only = new Set(onlyAt >= 0 ? args[onlyAt + 1].split(',') : ['torch', 'dicts', 'blobs']);
+  const only = new Set(onlyAt >= 0 ? args[onlyAt + 1].split(',') : ['torch', 'dicts', 'blobs', 'safetensors']);
   mkdirSync(OUT, { recursive: true });
   const manifest: Record<string, ManifestEntry> = existsSync(MANIFEST)
     ? JSON.parse(readFileSync(MANIFEST, 'utf8'))
@@ -593,6 +771,16 @@ function main(): void {
   if (only.has('blobs')) {
     const started = performance.now();
     record(writeBlobs(join(OUT, 'blobs-1g.pkl'), 8, small ? 1 << 20 : 128 << 20), started);
+  }
+  if (only.has('safetensors')) {
+    const started = performance.now();
+    const base = small
+      ? { hidden: 64, intermediate: 176, vocab: 500 }
+      : { hidden: 2048, intermediate: 5632, vocab: 32000 };
+    record(
+      writeSafetensors(join(OUT, 'model-2g.safetensors'), safetensorsShapeFor(small ? 1e6 : 2.1e9, base)),
+      started,
+    );
   }
 }
 

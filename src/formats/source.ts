@@ -101,20 +101,33 @@ export async function* readRangeTransient(path: string, start: number, length: n
   }
 }
 
-/** Streams `length` bytes of a file from `start`, in fresh buffers (consumers may keep them). */
+/**
+ * Streams `length` bytes of a file from `start`, in fresh buffers (consumers may keep them). The next read is
+ * already under way while the consumer works on the current chunk, so disk and CPU overlap.
+ */
 export async function* readRange(path: string, start: number, length: number): AsyncGenerator<Uint8Array> {
   const handle = await open(path, 'r');
+  const end = start + length;
+  const readAt = async (position: number) => {
+    // Not zero-filled (the read overwrites it) and a plain Uint8Array view, whose slice() copies.
+    const size = Math.min(READ_CHUNK, end - position);
+    const buffer = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+    const { bytesRead } = await handle.read(buffer, 0, size, position);
+    return bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
+  };
+  let position = start;
+  let pending = position < end ? readAt(position) : undefined;
   try {
-    let position = start;
-    const end = start + length;
-    while (position < end) {
-      const buffer = new Uint8Array(Math.min(READ_CHUNK, end - position));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    while (pending) {
+      const chunk = await pending;
+      pending = undefined;
+      if (chunk.length === 0) break;
+      position += chunk.length;
+      if (position < end) pending = readAt(position);
+      yield chunk;
     }
   } finally {
+    await pending?.catch(() => undefined);
     await handle.close();
   }
 }

@@ -4,7 +4,7 @@ import { BUILT_IN_MODEL_RULES, BUILT_IN_RULES } from '../../src/assay.js';
 import type { Finding } from '../../src/core/finding.js';
 import type { Fact } from '../../src/formats/facts.js';
 import { PythonAnalyser } from '../../src/formats/python-code.js';
-import { auditFiles, tempFolder } from '../helpers.js';
+import { auditFiles } from '../helpers.js';
 
 /** Audits a folder of text files with every built-in rule. */
 async function auditModel(files: Record<string, string>) {

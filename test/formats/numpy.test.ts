@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isNpy, isNpyHeaderError, type NpyHeader, npyPrefixLength, parseNpyHeader } from '../../src/formats/numpy.js';
+import { SHARED_DATA } from '../helpers.js';
 
-const DATA2 = '/work/shared/data/peer-corpora/picklescan/data2';
+const DATA2 = join(SHARED_DATA, 'peer-corpora/picklescan/data2');
 
 /** A .npy prefix as numpy writes it: magic, version, length, the literal padded with spaces to 64 bytes, '\n'. */
 function npy(literal: string, major = 1, options: { declaredLength?: number; pad?: boolean } = {}): Uint8Array {

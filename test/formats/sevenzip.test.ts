@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isSevenZip, readSevenZip } from '../../src/formats/sevenzip.js';
+import { sevenZipFile } from '../fixtures/sevenzip-writer.js';
+import { SHARED_DATA } from '../helpers.js';
 
-const FIXTURE = '/work/shared/data/peer-corpora/picklescan/data/malicious1.7z';
+const FIXTURE = join(SHARED_DATA, 'peer-corpora/picklescan/data/malicious1.7z');
 const limits = { maxEntries: 100, maxMemberBytes: 64 << 20 };
 const scratch = mkdtempSync(join(tmpdir(), 'assay-7z-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -18,73 +19,24 @@ function writeArchive(bytes: Uint8Array): string {
   return path;
 }
 
-/** 7z variable-length number (values below 2^14, or the 9-byte form). */
-function num(value: number): number[] {
-  if (value < 0x80) return [value];
-  if (value < 0x4000) return [0x80 | (value >> 8), value & 0xff];
-  const out = Buffer.alloc(9);
-  out[0] = 0xff;
-  out.writeBigUInt64LE(BigInt(value), 1);
-  return [...out];
-}
-
 interface FolderSpec {
   coder: number[];
   properties?: number[];
-  /** Members stored in this folder, in order; with the Copy coder the packed bytes are their concatenation. */
+  /** Members stored in this folder, in order; the packed bytes are their concatenation. */
   members: { name: string; data: string; attributes?: number }[];
 }
 
-/**
- * A minimal 7z writer: an uncompressed header, one coder per folder, optional empty entries (directories).
- * With coders other than Copy the "packed" bytes are the raw member bytes: enough to reach the decoder.
- */
+/** Folders whose packed bytes are the raw member bytes: enough to reach the decoder with any coder id. */
 function sevenZip(folders: FolderSpec[], directories: string[] = []): Uint8Array {
-  const packed = folders.map((folder) => Buffer.from(folder.members.map((m) => m.data).join(''), 'latin1'));
-  const files = [
-    ...folders.flatMap((folder) =>
-      folder.members.map((m) => ({ name: m.name, attributes: m.attributes, stream: true })),
-    ),
-    ...directories.map((name) => ({ name, attributes: 0x10, stream: false })),
-  ];
-  const header: number[] = [0x01, 0x04];
-  header.push(0x06, ...num(0), ...num(folders.length), 0x09, ...packed.flatMap((p) => num(p.length)), 0x00);
-  header.push(0x07, 0x0b, ...num(folders.length), 0x00);
-  for (const folder of folders) {
-    const properties = folder.properties ?? [];
-    header.push(...num(1), folder.coder.length | (properties.length ? 0x20 : 0), ...folder.coder);
-    if (properties.length) header.push(...num(properties.length), ...properties);
-  }
-  header.push(0x0c, ...packed.flatMap((p) => num(p.length)), 0x00);
-  header.push(0x08, 0x0d, ...folders.flatMap((f) => num(f.members.length)), 0x09);
-  for (const folder of folders) header.push(...folder.members.slice(0, -1).flatMap((m) => num(m.data.length)));
-  header.push(0x00, 0x00);
-  header.push(0x05, ...num(files.length));
-  if (directories.length > 0) {
-    const bits = Buffer.alloc(Math.ceil(files.length / 8));
-    files.forEach((file, i) => {
-      if (!file.stream) bits[i >> 3] |= 0x80 >> (i & 7);
-    });
-    header.push(0x0e, ...num(bits.length), ...bits);
-  }
-  const names = Buffer.concat(files.map((file) => Buffer.from(`${file.name}\0`, 'utf16le')));
-  header.push(0x11, ...num(names.length + 1), 0x00, ...names);
-  const attributes = Buffer.alloc(files.length * 4);
-  files.forEach((file, i) => {
-    attributes.writeUInt32LE(file.attributes ?? 0x20, i * 4);
-  });
-  header.push(0x15, ...num(attributes.length + 2), 0x01, 0x00, ...attributes);
-  header.push(0x00, 0x00);
-
-  const headerBytes = Buffer.from(header);
-  const body = Buffer.concat(packed);
-  const start = Buffer.alloc(20);
-  start.writeBigUInt64LE(BigInt(body.length), 0);
-  start.writeBigUInt64LE(BigInt(headerBytes.length), 8);
-  start.writeUInt32LE(crc32(headerBytes), 16);
-  const signature = Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0x00, 0x04, 0, 0, 0, 0]);
-  signature.writeUInt32LE(crc32(start), 8);
-  return Buffer.concat([signature, start, body, headerBytes]);
+  return sevenZipFile(
+    folders.map((folder) => ({
+      coder: folder.coder,
+      properties: folder.properties,
+      packed: Buffer.from(folder.members.map((member) => member.data).join(''), 'latin1'),
+      members: folder.members.map(({ name, data, attributes }) => ({ name, size: data.length, attributes })),
+    })),
+    directories,
+  );
 }
 
 const COPY = [0x00];

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ByteSource, bufferSource, fileSource, type RandomAccessSource } from '../../src/formats/source.js';
 import { decodeZipName, listZip, openZipEntry } from '../../src/formats/zip.js';
 import { buildZip, unixMode } from '../fixtures/zip-writer.js';
+import { SHARED_DATA } from '../helpers.js';
 
-const PICKLESCAN = '/work/shared/data/peer-corpora/picklescan';
+const PICKLESCAN = join(SHARED_DATA, 'peer-corpora/picklescan');
 const limits = { maxEntries: 100_000 };
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 /** Pickle-like bytes: every char code below 256 is one byte. */

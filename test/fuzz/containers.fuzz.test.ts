@@ -23,6 +23,7 @@ import { readSevenZip } from '../../src/formats/sevenzip.js';
 import { bufferSource } from '../../src/formats/source.js';
 import { looksLikeTar, readTar } from '../../src/formats/tar.js';
 import { listZip, openZipEntry } from '../../src/formats/zip.js';
+import { SHARED_DATA } from '../helpers.js';
 import { errorProblem } from './invariants.js';
 import {
   compressionAnchors,
@@ -465,7 +466,7 @@ describe('parseNpyHeader under fuzzing', () => {
 
 // ---- 7z -----------------------------------------------------------------------------------------------
 
-const SEVEN_ZIP_FIXTURE = '/work/shared/data/peer-corpora/picklescan/data/malicious1.7z';
+const SEVEN_ZIP_FIXTURE = join(SHARED_DATA, 'peer-corpora/picklescan/data/malicious1.7z');
 const scratch = mkdtempSync(join(tmpdir(), 'assay-fuzz-7z-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

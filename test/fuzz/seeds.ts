@@ -5,6 +5,7 @@
  */
 import { crc32, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { callPickle, estimatorPickle, legacyTorchFile, pickle, stateDictPickle } from '../fixtures/pickle-writer.js';
+import { sevenZipFile } from '../fixtures/sevenzip-writer.js';
 import { buildTar } from '../fixtures/tar-writer.js';
 import { buildZip, unixMode } from '../fixtures/zip-writer.js';
 
@@ -395,69 +396,6 @@ export function containerSeeds(): Uint8Array[] {
 }
 
 // ---- 7z -----------------------------------------------------------------------------------------------
-
-/** 7z variable-length number (values below 2^14, or the 9-byte form). */
-function sevenZipNumber(value: number): number[] {
-  if (value < 0x80) return [value];
-  if (value < 0x4000) return [0x80 | (value >> 8), value & 0xff];
-  return [0xff, ...le(BigInt(value), 8)];
-}
-
-interface SevenZipFolder {
-  coder: number[];
-  properties?: number[];
-  packed: Uint8Array;
-  members: { name: string; size: number; attributes?: number }[];
-}
-
-/** A minimal 7z writer: uncompressed header, one coder per folder, optional empty entries (directories). */
-export function sevenZipFile(folders: SevenZipFolder[], directories: string[] = []): Uint8Array {
-  const num = sevenZipNumber;
-  const files = [
-    ...folders.flatMap((folder) =>
-      folder.members.map((m) => ({ name: m.name, attributes: m.attributes, stream: true })),
-    ),
-    ...directories.map((name) => ({ name, attributes: 0x10, stream: false })),
-  ];
-  const header: number[] = [0x01, 0x04];
-  header.push(0x06, ...num(0), ...num(folders.length), 0x09, ...folders.flatMap((f) => num(f.packed.length)), 0x00);
-  header.push(0x07, 0x0b, ...num(folders.length), 0x00);
-  for (const folder of folders) {
-    const properties = folder.properties ?? [];
-    header.push(...num(1), folder.coder.length | (properties.length ? 0x20 : 0), ...folder.coder);
-    if (properties.length) header.push(...num(properties.length), ...properties);
-  }
-  const unpacked = folders.map((folder) => folder.members.reduce((total, m) => total + m.size, 0));
-  header.push(0x0c, ...unpacked.flatMap((size) => num(size)), 0x00);
-  header.push(0x08, 0x0d, ...folders.flatMap((f) => num(f.members.length)), 0x09);
-  for (const folder of folders) header.push(...folder.members.slice(0, -1).flatMap((m) => num(m.size)));
-  header.push(0x00, 0x00);
-  header.push(0x05, ...num(files.length));
-  if (directories.length > 0) {
-    const bits = new Uint8Array(Math.ceil(files.length / 8));
-    files.forEach((file, i) => {
-      if (!file.stream) bits[i >> 3] |= 0x80 >> (i & 7);
-    });
-    header.push(0x0e, ...num(bits.length), ...bits);
-  }
-  const names = Buffer.concat(files.map((file) => Buffer.from(`${file.name}\0`, 'utf16le')));
-  header.push(0x11, ...num(names.length + 1), 0x00, ...names);
-  const attributes = Buffer.alloc(files.length * 4);
-  files.forEach((file, i) => {
-    attributes.writeUInt32LE(file.attributes ?? 0x20, i * 4);
-  });
-  header.push(0x15, ...num(attributes.length + 2), 0x01, 0x00, ...attributes);
-  header.push(0x00, 0x00);
-  const headerBytes = Uint8Array.from(header);
-  const body = concat(...folders.map((folder) => folder.packed));
-  const start = Buffer.alloc(20);
-  start.writeBigUInt64LE(BigInt(body.length), 0);
-  start.writeBigUInt64LE(BigInt(headerBytes.length), 8);
-  start.writeUInt32LE(crc32(headerBytes), 16);
-  const signature = Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0x00, 0x04, 0, 0, 0, 0]);
-  signature.writeUInt32LE(crc32(start), 8);
-  return concat(signature, start, body, headerBytes);
-}
 
 /** The raw LZMA2 stream inside the first xz seed (one block, no sizes in its header), and its dictionary byte. */
 function lzma2FromXz(xz: Uint8Array): { data: Uint8Array; dictionary: number } {
