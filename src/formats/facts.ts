@@ -7,6 +7,7 @@ import type { PythonCodeFact } from './python-code.js';
 import type { SafetensorsFact } from './safetensors.js';
 import type { SavedModelFact } from './savedmodel.js';
 import type { SecretFact } from './secrets.js';
+import type { TensorStatsFact } from './tensor-stats.js';
 
 /**
  * Facts: what parsers extract from bytes, with no judgement attached.
@@ -120,6 +121,7 @@ export type Fact =
   | { kind: 'symlink-escape'; target: string }
   | { kind: 'unreadable'; detail: string }
   | SafetensorsFact
+  | TensorStatsFact
   | GgufFact
   | ChatTemplateFact
   | OnnxFact

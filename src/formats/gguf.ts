@@ -2,12 +2,15 @@
  * GGUF v1–v3 (llama.cpp `docs/gguf.md`): header, metadata key/values (every type, nested arrays), tensor infos,
  * alignment and the layout of the data section. Reads the header and metadata from the start of the stream; tensor
  * data is never buffered. Every count and length is checked against limits and the file size before anything is
- * allocated. Facts only: rules judge.
+ * allocated. Facts only: rules judge. With `--deep` the data section is streamed once after the header and the
+ * unquantised tensors (F32, F16, BF16, F64) get running statistics (tensor-stats.ts); quantised ones are counted as
+ * not decoded.
  */
 import { GGUF_FILE_TYPES, ggmlType, REMOVED_GGML_TYPES } from '../knowledge/ggml-types.js';
 import { CHAT_TEMPLATE_LIMITS, inspectChatTemplate } from './chat-template.js';
 import type { Fact } from './facts.js';
 import type { BinaryFormat } from './plugins.js';
+import { decodable, HOST_LITTLE_ENDIAN, type TensorRange, type TensorScanner, tensorScanner } from './tensor-stats.js';
 
 export type GgufAnomalyCode =
   | 'bad-alignment'
@@ -231,14 +234,25 @@ class StreamReader {
     }
   }
 
-  /** Counts the rest of the stream without keeping it (for members whose size is not known up front). */
-  async drain(): Promise<number> {
+  /**
+   * Reads the rest of the stream without keeping it, handing each piece to `scanner`; returns the stream length
+   * when it was read to the end. With a known size, reading stops once the scanner is done.
+   */
+  async drain(scanner?: TensorScanner): Promise<number> {
+    const rest = this.buffer.subarray(this.start);
     let total = this.base + this.buffer.length;
-    this.start = this.buffer.length;
-    while (!this.done) {
+    this.base = total;
+    this.buffer = new Uint8Array(0);
+    this.start = 0;
+    if (rest.length > 0) scanner?.push(rest);
+    while (!this.done && !(scanner?.done && this.size !== undefined)) {
       const next = await this.iterator.next();
       if (next.done) this.done = true;
-      else total += next.value.length;
+      else {
+        scanner?.push(next.value);
+        total += next.value.length;
+        this.base = total;
+      }
     }
     return total;
   }
@@ -266,6 +280,7 @@ class GgufParser {
   constructor(
     private readonly reader: StreamReader,
     private readonly facts: Fact[],
+    private readonly deep = false,
   ) {}
 
   private anomaly(
@@ -344,7 +359,9 @@ class GgufParser {
       for (let i = 0; i < tensorCount; i++) tensors.push(await this.tensorInfo());
       const dataOffset = alignUp(reader.offset, header.alignment);
       header.dataOffset = dataOffset;
-      const fileSize = reader.size ?? (await reader.drain());
+      const scanner = this.deep ? this.scanner(tensors, dataOffset) : undefined;
+      const drained = scanner || reader.size === undefined ? await reader.drain(scanner) : undefined;
+      const fileSize = reader.size ?? (drained as number);
       header.fileSize = fileSize;
       this.layout(tensors, dataOffset, fileSize, header.alignment);
       this.facts.push(this.summary(tensors));
@@ -483,6 +500,54 @@ class GgufParser {
     const type = await this.reader.u32(`the type of ${name}`);
     const offset = await this.reader.u64(`the offset of ${name}`);
     return { name, dims, type, offset, at };
+  }
+
+  /**
+   * `--deep`: a scanner over the unquantised tensors, in file offsets. Ranges past the end of the file never complete
+   * (truncation is the layout's finding); quantised tensors are reported as not decoded, per type.
+   */
+  private scanner(tensors: TensorInfo[], dataOffset: number): TensorScanner | undefined {
+    const ranges: TensorRange[] = [];
+    const skipped = new Map<string, number>();
+    const limit = this.reader.size ?? Number.MAX_SAFE_INTEGER;
+    for (const tensor of tensors) {
+      const info = ggmlType(tensor.type);
+      if (!info) continue; // unknown or removed types: the layout reports them
+      if (!GGML_DTYPES.has(info.name)) {
+        if (info.blockSize > 1) skipped.set(info.name, (skipped.get(info.name) ?? 0) + 1);
+        continue;
+      }
+      const bytes = tensor.dims.reduce((product, dim) => product * dim, 1n) * BigInt(info.typeSize);
+      const begin = BigInt(dataOffset) + tensor.offset;
+      if (begin + bytes > BigInt(limit)) continue;
+      ranges.push({
+        name: tensor.name,
+        dtype: info.name,
+        shape: tensor.dims.map(Number),
+        begin: Number(begin),
+        end: Number(begin + bytes),
+      });
+    }
+    for (const [dtype, count] of skipped) {
+      this.facts.push({
+        kind: 'tensor-not-decoded',
+        dtype,
+        tensors: count,
+        detail: `${dtype} is a quantised ggml type; its values are not decoded by Assay`,
+      });
+    }
+    if (ranges.length === 0) return undefined;
+    if (!this.reader.littleEndian || !HOST_LITTLE_ENDIAN) {
+      this.facts.push({
+        kind: 'tensor-not-decoded',
+        tensors: ranges.length,
+        detail: this.reader.littleEndian
+          ? 'decoding needs a little-endian host'
+          : 'the file is big-endian; Assay decodes little-endian tensor data only',
+      });
+      return undefined;
+    }
+    return tensorScanner(ranges, this.reader.offset, (fact) => this.facts.push(fact));
   }
 
   /** Sizes, alignment, bounds and overlaps of the tensor data. */
@@ -645,6 +710,9 @@ class GgufParser {
   }
 }
 
+/** ggml types decoded with `--deep`: the same names as the dtype table's (F32, F16, BF16, F64). */
+const GGML_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64'].filter(decodable));
+
 function alignUp(offset: number, alignment: number): number {
   return Math.ceil(offset / alignment) * alignment;
 }
@@ -656,11 +724,11 @@ function alignUpBig(offset: bigint, alignment: number): bigint {
 
 export const ggufFormat: BinaryFormat = {
   format: 'gguf',
-  async analyse({ stream, source, facts }) {
+  async analyse({ stream, source, facts, limits }) {
     const iterator = stream[Symbol.asyncIterator]();
     const reader = new StreamReader(iterator, source.size);
     try {
-      await new GgufParser(reader, facts).parse();
+      await new GgufParser(reader, facts, limits.deep).parse();
     } catch (error) {
       if (!(error instanceof Stop)) throw error;
       if (error.limit) {

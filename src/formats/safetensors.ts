@@ -4,11 +4,18 @@
  * departure becomes a fact with its offset; rules decide what it means. With `limits.deep` the data section is
  * streamed once and per-tensor running statistics (NaN, Inf, zeros, range) are reported; memory stays bounded.
  */
-import { dtypeInfo, type Minifloat } from '../knowledge/dtypes.js';
+import { dtypeInfo } from '../knowledge/dtypes.js';
 import type { FormatName } from './facts.js';
 import type { BinaryFormat, BinaryInput } from './plugins.js';
 import { sniffFormat } from './sniff.js';
 import { ChunkReader, isRandomAccess } from './source.js';
+import {
+  decodable,
+  HOST_LITTLE_ENDIAN,
+  type TensorScanner,
+  type TensorStatsFact,
+  tensorScanner,
+} from './tensor-stats.js';
 
 /** safetensors refuses headers above this many bytes (`HeaderTooLarge`). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -57,26 +64,9 @@ export type SafetensorsFact =
   /** Bytes after the declared data; `looksLike` is what their first bytes sniff as, when they could be read. */
   | { kind: 'safetensors-trailing-data'; offset: number; length: number; looksLike?: FormatName }
   /** One `__metadata__` string entry (values above 64 KiB are cut, `truncated` set). */
-  | { kind: 'safetensors-metadata'; key: string; value: string; offset: number; truncated?: boolean }
-  /** `--deep`: running statistics of one tensor's values; min / max over finite values only. */
-  | {
-      kind: 'safetensors-tensor-stats';
-      tensor: string;
-      dtype: string;
-      shape: number[];
-      offset: number;
-      values: number;
-      nan: number;
-      posInf: number;
-      negInf: number;
-      zeros: number;
-      min?: number;
-      max?: number;
-    }
-  /** `--deep`: tensors whose values were not decoded, and why. */
-  | { kind: 'safetensors-not-decoded'; detail: string; tensors: number; dtype?: string };
+  | { kind: 'safetensors-metadata'; key: string; value: string; offset: number; truncated?: boolean };
 
-type Push = (fact: SafetensorsFact) => void;
+type Push = (fact: SafetensorsFact | TensorStatsFact) => void;
 
 export const safetensorsFormat: BinaryFormat = {
   format: 'safetensors',
@@ -91,7 +81,7 @@ async function analyse(input: BinaryInput): Promise<void> {
   const problems = new Map<string, number>();
   let suppressed = 0;
   const push: Push = (fact) => {
-    if (fact.kind !== 'safetensors-tensor' && fact.kind !== 'safetensors-tensor-stats') {
+    if (fact.kind !== 'safetensors-tensor' && fact.kind !== 'tensor-stats') {
       const seen = problems.get(fact.kind) ?? 0;
       problems.set(fact.kind, seen + 1);
       if (seen >= MAX_PROBLEMS) {
@@ -610,207 +600,33 @@ const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 
 // ---- --deep: per-tensor statistics over one pass of the data section ---------------------------------------
 
-interface Stats {
-  values: number;
-  nan: number;
-  posInf: number;
-  negInf: number;
-  zeros: number;
-  min: number;
-  max: number;
-}
-
-/** Turns raw bytes (a whole number of units) into values; `unit` is the bytes per decoded value. */
-interface Decoder {
-  unit: number;
-  decode(bytes: Uint8Array): Float32Array | Float64Array;
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Fed the data section in order; tensors cut by the end of the file get no statistics (truncation names them). */
-interface Scanner {
-  push(chunk: Uint8Array): void;
-}
-
 /** A scanner over the data section, or undefined (with a fact saying why) when values cannot be located. */
-function deepScanner(header: Header, dataStart: number, push: Push): Scanner | undefined {
-  if (!header.sound || !LITTLE_ENDIAN) {
+function deepScanner(header: Header, dataStart: number, push: Push): TensorScanner | undefined {
+  if (!header.sound || !HOST_LITTLE_ENDIAN) {
     push({
-      kind: 'safetensors-not-decoded',
+      kind: 'tensor-not-decoded',
       tensors: header.tensors.length,
-      detail: LITTLE_ENDIAN
+      detail: HOST_LITTLE_ENDIAN
         ? 'the tensor ranges are invalid, so values cannot be attributed to tensors'
         : 'decoding needs a little-endian host',
     });
     return undefined;
   }
   const skipped = new Map<string, number>();
-  const plan = header.tensors.map((tensor) => {
-    const info = dtypeInfo(tensor.dtype);
-    const decoder = info?.decode ? decoderFor(info.decode) : undefined;
-    if (!decoder && (info?.kind === 'float' || info?.kind === 'complex'))
-      skipped.set(tensor.dtype, (skipped.get(tensor.dtype) ?? 0) + 1);
-    return { tensor, decoder, begin: Number(tensor.begin), end: Number(tensor.end) };
-  });
+  for (const { dtype } of header.tensors) {
+    const kind = dtypeInfo(dtype)?.kind;
+    if (!decodable(dtype) && (kind === 'float' || kind === 'complex'))
+      skipped.set(dtype, (skipped.get(dtype) ?? 0) + 1);
+  }
   for (const [dtype, tensors] of skipped) {
-    push({ kind: 'safetensors-not-decoded', dtype, tensors, detail: `${dtype} values are not decoded by Assay` });
+    push({ kind: 'tensor-not-decoded', dtype, tensors, detail: `${dtype} values are not decoded by Assay` });
   }
-  let index = 0;
-  let position = 0;
-  let stats = emptyStats();
-  const carry = new Uint8Array(8);
-  let carried = 0;
-  const feed = (decoder: Decoder, bytes: Uint8Array) => {
-    let from = 0;
-    if (carried > 0) {
-      from = Math.min(decoder.unit - carried, bytes.length);
-      carry.set(bytes.subarray(0, from), carried);
-      carried += from;
-      if (carried < decoder.unit) return;
-      accumulate(decoder.decode(carry.subarray(0, decoder.unit)), stats);
-      carried = 0;
-    }
-    const whole = from + Math.floor((bytes.length - from) / decoder.unit) * decoder.unit;
-    if (whole > from) accumulate(decoder.decode(bytes.subarray(from, whole)), stats);
-    carry.set(bytes.subarray(whole));
-    carried = bytes.length - whole;
-  };
-  return {
-    push(chunk) {
-      let at = 0;
-      while (at < chunk.length && index < plan.length) {
-        const { tensor, decoder, begin, end } = plan[index];
-        const take = Math.min(end - position, chunk.length - at);
-        if (decoder && take > 0) feed(decoder, chunk.subarray(at, at + take));
-        at += take;
-        position += take;
-        if (position < end) continue;
-        if (decoder) {
-          push({
-            kind: 'safetensors-tensor-stats',
-            tensor: tensor.name,
-            dtype: tensor.dtype,
-            shape: tensor.shape,
-            offset: dataStart + begin,
-            ...stats,
-            ...(stats.min <= stats.max ? {} : { min: undefined, max: undefined }),
-          });
-        }
-        stats = emptyStats();
-        carried = 0;
-        index++;
-      }
-    },
-  };
-}
-
-function emptyStats(): Stats {
-  return { values: 0, nan: 0, posInf: 0, negInf: 0, zeros: 0, min: Number.POSITIVE_INFINITY, max: -Infinity };
-}
-
-/** The one hot loop: every decoder hands it plain numbers. */
-function accumulate(values: Float32Array | Float64Array, stats: Stats) {
-  let { nan, posInf, negInf, zeros, min, max } = stats;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) nan++;
-    else if (v === Number.POSITIVE_INFINITY) posInf++;
-    else if (v === Number.NEGATIVE_INFINITY) negInf++;
-    else {
-      if (v === 0) zeros++;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  stats.values += values.length;
-  Object.assign(stats, { nan, posInf, negInf, zeros, min, max });
-}
-
-/** A typed view of `bytes`, copied first when they are not aligned for it. */
-function view<T>(
-  bytes: Uint8Array,
-  unit: number,
-  make: (buffer: ArrayBufferLike, offset: number, length: number) => T,
-) {
-  const aligned = bytes.byteOffset % unit === 0 ? bytes : bytes.slice();
-  return make(aligned.buffer, aligned.byteOffset, aligned.length / unit);
-}
-
-let scratch = new Float32Array(0);
-/** Table lookup into a reused buffer: 16- and 8-bit floats become f32 (exactly: f32 holds every value). */
-function lookup(codes: Uint8Array | Uint16Array, table: Float32Array): Float32Array {
-  if (scratch.length < codes.length) scratch = new Float32Array(codes.length);
-  const out = scratch.subarray(0, codes.length);
-  for (let i = 0; i < codes.length; i++) out[i] = table[codes[i]];
-  return out;
-}
-
-const tables = new Map<string, Float32Array>();
-function table(key: string, build: () => Float32Array): Float32Array {
-  const found = tables.get(key) ?? build();
-  tables.set(key, found);
-  return found;
-}
-
-function decoderFor(decode: NonNullable<ReturnType<typeof dtypeInfo>>['decode']): Decoder | undefined {
-  switch (decode) {
-    case 'f32':
-    case 'c64':
-      return { unit: 4, decode: (bytes) => view(bytes, 4, (b, o, n) => new Float32Array(b, o, n)) };
-    case 'f64':
-      return { unit: 8, decode: (bytes) => view(bytes, 8, (b, o, n) => new Float64Array(b, o, n)) };
-    case 'bf16':
-    case 'f16': {
-      const values = table(decode, () => (decode === 'f16' ? halfTable() : bfloatTable()));
-      return {
-        unit: 2,
-        decode: (bytes) =>
-          lookup(
-            view(bytes, 2, (b, o, n) => new Uint16Array(b, o, n)),
-            values,
-          ),
-      };
-    }
-    case undefined:
-      return undefined;
-    default: {
-      const values = table(JSON.stringify(decode), () => minifloatTable(decode));
-      return { unit: 1, decode: (bytes) => lookup(bytes, values) };
-    }
-  }
-}
-
-function halfTable(): Float32Array {
-  return Float32Array.from({ length: 1 << 16 }, (_, code) => {
-    const sign = code & 0x8000 ? -1 : 1;
-    const exponent = (code >> 10) & 0x1f;
-    const fraction = code & 0x3ff;
-    if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-    if (exponent === 0) return sign * fraction * 2 ** -24;
-    return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-  });
-}
-
-/** bfloat16 is the upper half of an f32: shifting the code up gives the value's exact bits. */
-function bfloatTable(): Float32Array {
-  const bits = Uint32Array.from({ length: 1 << 16 }, (_, code) => code << 16);
-  return new Float32Array(bits.buffer);
-}
-
-function minifloatTable(format: Minifloat): Float32Array {
-  const { exponent: eBits, mantissa: mBits, bias, special } = format;
-  const topExponent = (1 << eBits) - 1;
-  const topMantissa = (1 << mBits) - 1;
-  return Float32Array.from({ length: 256 }, (_, code) => {
-    if (special === 'e8m0') return code === 0xff ? Number.NaN : 2 ** (code - bias);
-    if (special === 'fnuz' && code === 0x80) return Number.NaN;
-    const sign = code & 0x80 ? -1 : 1;
-    const e = (code >> mBits) & topExponent;
-    const m = code & topMantissa;
-    if (special === 'ieee' && e === topExponent) return m ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-    if (special === 'fn' && e === topExponent && m === topMantissa) return Number.NaN;
-    if (e === 0) return sign * m * 2 ** (1 - bias - mBits);
-    return sign * (1 + m / 2 ** mBits) * 2 ** (e - bias);
-  });
+  const ranges = header.tensors.map(({ name, dtype, shape, begin, end }) => ({
+    name,
+    dtype,
+    shape,
+    begin: dataStart + Number(begin),
+    end: dataStart + Number(end),
+  }));
+  return tensorScanner(ranges, dataStart, push);
 }

@@ -9,12 +9,15 @@ import {
   buildGguf,
   CVE_2024_34359_TEMPLATE,
   type GgufOptions,
+  type GgufTensor,
   type GgufValue,
+  ggmlValues,
   str,
   strings,
   u32,
   u64,
 } from '../fixtures/gguf-writer.js';
+import { randomValues } from '../fixtures/safetensors-writer.js';
 import { buildTar } from '../fixtures/tar-writer.js';
 import { auditFiles, serious } from '../helpers.js';
 
@@ -336,5 +339,155 @@ describe('tensor layout anomalies', () => {
 
   it('a wrong type for general.alignment', async () => {
     await expectAnomaly(tiny({ kv: [['general.alignment', u64(32)]] }), 'metadata-type', 'medium');
+  });
+});
+
+// ---- --deep: values of the unquantised tensors ------------------------------------------------------------
+
+const F32 = 0;
+const F16 = 1;
+const Q8_0 = 8;
+const F64 = 28;
+const BF16 = 30;
+const deep = { deep: true };
+const findingsOf = (report: Report, rule: string) => report.findings.filter((finding) => finding.ruleId === rule);
+const random = (name: string, dims: number[], type: number, seed: number): GgufTensor => ({
+  name,
+  dims,
+  type,
+  data: ggmlValues(
+    type,
+    randomValues(
+      dims.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+  ),
+});
+/** Tensor infos deliberately out of offset order: the data section is laid out by the offsets given here. */
+const weights = (poisoned: GgufTensor[] = []): GgufOptions => ({
+  kv: [['general.architecture', str('llama')]],
+  tensors: [
+    { ...random('output.weight', [8, 4], F16, 1), offset: 288n },
+    { ...random('token_embd.weight', [8, 4], F32, 2), offset: 0n },
+    { name: 'blk.0.ffn_down.weight', dims: [32, 2], type: Q8_0, offset: 192n },
+    { ...random('blk.0.attn_norm.weight', [8], BF16, 3), offset: 128n },
+    { ...random('rope_freqs', [4], F64, 4), offset: 160n },
+    ...poisoned,
+  ],
+});
+
+describe('--deep: weight sanity of GGUF tensors', () => {
+  it('healthy F32 / F16 / BF16 / F64 tensors are clean; a Q8_0 tensor is only reported as not decoded', async () => {
+    const report = await auditFiles({ 'model.gguf': buildGguf(weights()) }, {}, deep);
+    expect(nonInfo(report), summary(report)).toEqual([]);
+    expect(report.gate.exitCode).toBe(0);
+    expect(findingsOf(report, 'performance/weights-not-decoded').map((f) => [f.severity, f.message])).toEqual([
+      ['info', expect.stringMatching(/^1 tensor\(s\) of dtype Q8_0 were not decoded: Q8_0 is a quantised ggml type/)],
+    ]);
+  });
+
+  const poisoned = (): GgufTensor[] => {
+    const values = randomValues(16, 5);
+    values[3] = Number.NaN;
+    values[11] = Number.NaN;
+    return [
+      { name: 'blk.0.attn_k.weight', dims: [8, 2], type: F16, data: ggmlValues(F16, values), offset: 416n },
+      { name: 'blk.0.attn_v.weight', dims: [4, 4], type: F32, offset: 352n },
+    ];
+  };
+
+  it('NaNs in an F16 tensor and an all-zero F32 matrix are reported, naming the tensors', async () => {
+    const report = await auditFiles({ 'model.gguf': buildGguf(weights(poisoned())) }, {}, deep);
+    const nonFinite = findingsOf(report, 'performance/weights-non-finite');
+    expect(
+      nonFinite.map((f) => [f.severity, f.message]),
+      summary(report),
+    ).toEqual([['high', expect.stringMatching(/^Tensor "blk.0.attn_k.weight" \(F16 \[8, 2\]\) holds 2 NaN among 16/)]]);
+    expect(nonFinite[0].evidence).toMatchObject({ tensor: 'blk.0.attn_k.weight', dtype: 'F16', nan: 2 });
+    expect(findingsOf(report, 'performance/weights-constant').map((f) => [f.severity, f.message])).toEqual([
+      ['medium', expect.stringMatching(/^Tensor "blk.0.attn_v.weight" \(F32 \[4, 4\]\) is all zeros \(16 values\)/)],
+    ]);
+    expect(report.gate.exitCode).toBe(1);
+  });
+
+  it('without --deep the values are not read', async () => {
+    const report = await audit(buildGguf(weights(poisoned())));
+    expect(nonInfo(report), summary(report)).toEqual([]);
+    expect(findingsOf(report, 'performance/weights-not-decoded')).toEqual([]);
+  });
+
+  it('values beyond the sane bound are found in GGUF tensors too', async () => {
+    const values = [0.1, -5e4, 0.2, 0.3];
+    const bytes = buildGguf(
+      tiny({ tensors: [{ name: 'exploded.weight', dims: [4], type: F32, data: ggmlValues(F32, values) }] }),
+    );
+    const report = await auditFiles({ 'model.gguf': bytes }, {}, deep);
+    expect(findingsOf(report, 'performance/weights-out-of-range')[0]?.message).toMatch(
+      /"exploded.weight" \(F32\) reaches \|50000\|/,
+    );
+  });
+
+  it('counts are exact across read chunks, and in a gzip stream of unknown size', async () => {
+    const count = 300_000; // 600 kB of F16 after an F32 tensor: many read chunks
+    const values = randomValues(count, 9);
+    const poisonedAt = [0, 65_535, 65_536, 131_071, count - 1];
+    for (const index of poisonedAt) values[index] = Number.NaN;
+    const bytes = buildGguf(
+      tiny({
+        tensors: [
+          random('a.weight', [8, 3], F32, 1),
+          { name: 'big.weight', dims: [count], type: F16, data: ggmlValues(F16, values) },
+        ],
+      }),
+    );
+    for (const [name, data] of [
+      ['model.gguf', bytes],
+      ['model.gguf.gz', gzipSync(bytes)],
+    ] as const) {
+      const report = await auditFiles({ [name]: data }, {}, deep);
+      expect(
+        findingsOf(report, 'performance/weights-non-finite').map((f) => f.evidence),
+        summary(report),
+      ).toEqual([expect.objectContaining({ tensor: 'big.weight', nan: poisonedAt.length })]);
+    }
+  });
+
+  it('a truncated data section does not crash: complete tensors are judged, cut ones are out of bounds', async () => {
+    const first = ggmlValues(F32, [Number.NaN, 0.5, 0.25, 0.125]);
+    const options = tiny({
+      tensors: [
+        { name: 'whole.weight', dims: [4], type: F32, data: first },
+        { name: 'cut.weight', dims: [8, 8], type: F32, data: ggmlValues(F32, randomValues(64, 2)) },
+      ],
+    });
+    const full = buildGguf(options);
+    // Cut inside "cut.weight", right after "whole.weight" (16 bytes, padded to 32), and inside "whole.weight".
+    for (const cut of [full.length - 100, full.length - 256, full.length - 256 - 24]) {
+      const report = await auditFiles({ 'model.gguf': buildGguf({ ...options, truncate: cut }) }, {}, deep);
+      const judged = findingsOf(report, 'performance/weights-non-finite').map((f) => f.evidence?.tensor);
+      expect(judged, summary(report)).toEqual(cut >= full.length - 256 - 16 ? ['whole.weight'] : []);
+      expect(findingsOf(report, 'security/gguf-structure').map((f) => f.evidence?.tensor)).toContain('cut.weight');
+    }
+  });
+
+  it('overlapping tensors and big-endian data are reported as not decoded, not guessed', async () => {
+    const overlapping = buildGguf(
+      tiny({
+        tensors: [
+          { name: 'a', dims: [8], type: F32, data: ggmlValues(F32, randomValues(8, 1)), offset: 0n },
+          { name: 'b', dims: [4], type: F32, offset: 16n },
+        ],
+      }),
+    );
+    const report = await auditFiles({ 'model.gguf': overlapping }, {}, deep);
+    expect(
+      findingsOf(report, 'performance/weights-not-decoded').map((f) => f.message),
+      summary(report),
+    ).toEqual([expect.stringMatching(/^1 tensor\(s\) were not decoded: their bytes overlap another tensor/)]);
+    const big = await auditFiles({ 'model.gguf': buildGguf({ ...weights(), bigEndian: true }) }, {}, deep);
+    expect(findingsOf(big, 'performance/weights-not-decoded').map((f) => f.message)).toContainEqual(
+      expect.stringMatching(/^4 tensor\(s\) were not decoded: the file is big-endian/),
+    );
+    expect(findingsOf(big, 'performance/weights-non-finite')).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ export const weightsNonFinite: ArtifactRule = factRule(
       'from the training run.',
     references: [],
   },
-  'safetensors-tensor-stats',
+  'tensor-stats',
   (fact, artifact) => {
     const infinite = fact.posInf + fact.negInf;
     if (fact.nan === 0 && infinite === 0) return undefined;
@@ -49,7 +49,7 @@ export const weightsConstant: ArtifactRule = factRule(
     remediation: 'Check the tensor against a known-good copy of the model; re-export it if it was lost.',
     references: [],
   },
-  'safetensors-tensor-stats',
+  'tensor-stats',
   (fact, artifact) => {
     const finite = fact.values - fact.nan - fact.posInf - fact.negInf;
     if (fact.values < 2 || finite !== fact.values || fact.min !== fact.max || fact.min === undefined) return undefined;
@@ -77,7 +77,7 @@ export const weightsOutOfRange: ArtifactRule = factRule(
     remediation: 'Compare the tensor with the original checkpoint; if the values are intended, override the severity.',
     references: [],
   },
-  'safetensors-tensor-stats',
+  'tensor-stats',
   (fact, artifact) => {
     const bound = dtypeInfo(fact.dtype)?.saneMaxAbs;
     if (bound === undefined || fact.min === undefined || fact.max === undefined) return undefined;
@@ -103,7 +103,7 @@ export const weightsNotDecoded: ArtifactRule = factRule(
     remediation: 'Nothing to do for the file itself; judge these tensors with the tool that produced them.',
     references: [],
   },
-  'safetensors-not-decoded',
+  'tensor-not-decoded',
   (fact, artifact) => ({
     message: `${fact.tensors} tensor(s)${fact.dtype ? ` of dtype ${fact.dtype}` : ''} were not decoded: ${fact.detail}${where(artifact)}`,
     ...at(artifact),
