@@ -98,8 +98,9 @@ export const weightsNotDecoded: ArtifactRule = factRule(
     severity: 'info',
     title: 'Some tensor values were not checked',
     description:
-      '--deep decodes F32, F16, BF16, F64, C64 and the 8-bit float formats. Packed FP4 / FP6 tensors, and every ' +
-      'tensor of a file whose byte ranges are invalid, are not decoded: their values were not judged.',
+      '--deep decodes F32, F16, BF16, F64, C64 and the 8-bit float formats. Packed FP4 / FP6 tensors, quantised ' +
+      'GGUF tensors (Q4_0, Q8_0, K-quants, ...), and every tensor of a file whose byte ranges are invalid, are not ' +
+      'decoded: their values were not judged.',
     remediation: 'Nothing to do for the file itself; judge these tensors with the tool that produced them.',
     references: [],
   },
