@@ -99,25 +99,27 @@ export function tensorScanner(
       carry.set(bytes.subarray(0, from), carried);
       carried += from;
       if (carried < decoder.unit) return;
-      accumulate(decoder.decode(carry.subarray(0, decoder.unit)), stats);
+      decoder.add(carry.subarray(0, decoder.unit), stats);
       carried = 0;
     }
     const whole = from + Math.floor((bytes.length - from) / decoder.unit) * decoder.unit;
-    if (whole > from) accumulate(decoder.decode(bytes.subarray(from, whole)), stats);
+    if (whole > from) decoder.add(bytes.subarray(from, whole), stats);
     carry.set(bytes.subarray(whole));
     carried = bytes.length - whole;
   };
-  const finish = (range: TensorRange) => {
+  const finish = (range: TensorRange, decoder: Decoder) => {
+    decoder.settle?.(stats);
+    const { codes, ...counts } = stats;
     push({
       kind: 'tensor-stats',
       tensor: range.name,
       dtype: range.dtype,
       shape: range.shape,
       offset: range.begin,
-      ...stats,
+      ...counts,
       ...(stats.min <= stats.max ? {} : { min: undefined, max: undefined }),
     });
-    stats = emptyStats();
+    stats = emptyStats(codes);
     carried = 0;
     index++;
   };
@@ -140,7 +142,7 @@ export function tensorScanner(
         at += take;
         position += take;
         if (position < range.end) return;
-        finish(range);
+        finish(range, decoder);
       }
     },
   };
@@ -156,21 +158,26 @@ interface Stats {
   zeros: number;
   min: number;
   max: number;
+  /** Per-code counts for 8- and 16-bit formats, folded into the fields above when the tensor ends. */
+  codes?: Uint32Array;
 }
 
-function emptyStats(): Stats {
-  return { values: 0, nan: 0, posInf: 0, negInf: 0, zeros: 0, min: Number.POSITIVE_INFINITY, max: -Infinity };
+/** Fresh statistics; a code histogram from the previous tensor is reused (it is all zeros again). */
+function emptyStats(codes?: Uint32Array): Stats {
+  return { values: 0, nan: 0, posInf: 0, negInf: 0, zeros: 0, min: Number.POSITIVE_INFINITY, max: -Infinity, codes };
 }
 
-/** The one hot loop: every decoder hands it plain numbers. */
+/** The hot loop for 32- and 64-bit floats. */
 function accumulate(values: Float32Array | Float64Array, stats: Stats) {
   let { nan, posInf, negInf, zeros, min, max } = stats;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (Number.isNaN(v)) nan++;
-    else if (v === Number.POSITIVE_INFINITY) posInf++;
-    else if (v === Number.NEGATIVE_INFINITY) negInf++;
-    else {
+    if (v - v !== 0) {
+      // Only NaN and the infinities fail v - v === 0.
+      if (v === Number.POSITIVE_INFINITY) posInf++;
+      else if (v === Number.NEGATIVE_INFINITY) negInf++;
+      else nan++;
+    } else {
       if (v === 0) zeros++;
       if (v < min) min = v;
       if (v > max) max = v;
@@ -180,12 +187,44 @@ function accumulate(values: Float32Array | Float64Array, stats: Stats) {
   Object.assign(stats, { nan, posInf, negInf, zeros, min, max });
 }
 
+/**
+ * 8- and 16-bit floats have at most 65,536 values: counting codes is half the work of decoding each one, and
+ * the counts become statistics once per tensor.
+ */
+function countCodes(codes: Uint8Array | Uint16Array, table: Float32Array, stats: Stats) {
+  if (stats.codes === undefined || stats.codes.length < table.length) stats.codes = new Uint32Array(table.length);
+  const histogram = stats.codes;
+  for (let i = 0; i < codes.length; i++) histogram[codes[i]]++;
+  stats.values += codes.length;
+}
+
+function settleCodes(table: Float32Array, stats: Stats) {
+  const histogram = stats.codes;
+  if (!histogram) return;
+  for (let code = 0; code < table.length; code++) {
+    const count = histogram[code];
+    if (count === 0) continue;
+    histogram[code] = 0;
+    const v = table[code];
+    if (Number.isNaN(v)) stats.nan += count;
+    else if (v === Number.POSITIVE_INFINITY) stats.posInf += count;
+    else if (v === Number.NEGATIVE_INFINITY) stats.negInf += count;
+    else {
+      if (v === 0) stats.zeros += count;
+      if (v < stats.min) stats.min = v;
+      if (v > stats.max) stats.max = v;
+    }
+  }
+}
+
 // ---- decoders -------------------------------------------------------------------------------------------------
 
-/** Turns raw bytes (a whole number of units) into values; `unit` is the bytes per decoded value. */
+/** Adds raw bytes (a whole number of `unit`-byte values) to a tensor's statistics. */
 interface Decoder {
   unit: number;
-  decode(bytes: Uint8Array): Float32Array | Float64Array;
+  add(bytes: Uint8Array, stats: Stats): void;
+  /** Folds deferred counts into the statistics when the tensor ends. */
+  settle?(stats: Stats): void;
 }
 
 /** A typed view of `bytes`, copied first when they are not aligned for it. */
@@ -198,15 +237,6 @@ function view<T>(
   return make(aligned.buffer, aligned.byteOffset, aligned.length / unit);
 }
 
-let scratch = new Float32Array(0);
-/** Table lookup into a reused buffer: 16- and 8-bit floats become f32 (exactly: f32 holds every value). */
-function lookup(codes: Uint8Array | Uint16Array, table: Float32Array): Float32Array {
-  if (scratch.length < codes.length) scratch = new Float32Array(codes.length);
-  const out = scratch.subarray(0, codes.length);
-  for (let i = 0; i < codes.length; i++) out[i] = table[codes[i]];
-  return out;
-}
-
 const tables = new Map<string, Float32Array>();
 function table(key: string, build: () => Float32Array): Float32Array {
   const found = tables.get(key) ?? build();
@@ -214,31 +244,50 @@ function table(key: string, build: () => Float32Array): Float32Array {
   return found;
 }
 
+/** 8- and 16-bit floats: codes counted per tensor, decoded through the table once at the end. */
+function codedDecoder(unit: 1 | 2, values: Float32Array): Decoder {
+  return {
+    unit,
+    add: (bytes, stats) =>
+      countCodes(unit === 1 ? bytes : view(bytes, 2, (b, o, n) => new Uint16Array(b, o, n)), values, stats),
+    settle: (stats) => settleCodes(values, stats),
+  };
+}
+
 function decoderFor(decode: NonNullable<ReturnType<typeof dtypeInfo>>['decode']): Decoder | undefined {
   switch (decode) {
     case 'f32':
     case 'c64':
-      return { unit: 4, decode: (bytes) => view(bytes, 4, (b, o, n) => new Float32Array(b, o, n)) };
-    case 'f64':
-      return { unit: 8, decode: (bytes) => view(bytes, 8, (b, o, n) => new Float64Array(b, o, n)) };
-    case 'bf16':
-    case 'f16': {
-      const values = table(decode, () => (decode === 'f16' ? halfTable() : bfloatTable()));
       return {
-        unit: 2,
-        decode: (bytes) =>
-          lookup(
-            view(bytes, 2, (b, o, n) => new Uint16Array(b, o, n)),
-            values,
+        unit: 4,
+        add: (bytes, stats) =>
+          accumulate(
+            view(bytes, 4, (b, o, n) => new Float32Array(b, o, n)),
+            stats,
           ),
       };
-    }
+    case 'f64':
+      return {
+        unit: 8,
+        add: (bytes, stats) =>
+          accumulate(
+            view(bytes, 8, (b, o, n) => new Float64Array(b, o, n)),
+            stats,
+          ),
+      };
+    case 'bf16':
+    case 'f16':
+      return codedDecoder(
+        2,
+        table(decode, () => (decode === 'f16' ? halfTable() : bfloatTable())),
+      );
     case undefined:
       return undefined;
-    default: {
-      const values = table(JSON.stringify(decode), () => minifloatTable(decode));
-      return { unit: 1, decode: (bytes) => lookup(bytes, values) };
-    }
+    default:
+      return codedDecoder(
+        1,
+        table(JSON.stringify(decode), () => minifloatTable(decode)),
+      );
   }
 }
 
