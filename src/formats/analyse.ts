@@ -221,7 +221,13 @@ export class Analyser {
       const inspectors = TEXT_INSPECTORS.filter((inspector) => inspector.accepts({ ...placement, format }));
       if (inspectors.length === 0 || (format !== 'text' && format !== 'json')) return;
       const text = await readText(stream, this.limits.maxTextBytes);
-      if (text === undefined) return;
+      if (text === undefined) {
+        artifact.facts.push({
+          kind: 'text-not-inspected',
+          detail: `larger than ${this.limits.maxTextBytes} bytes: configs, code, templates and secrets in it were not inspected`,
+        });
+        return;
+      }
       for (const inspector of inspectors)
         await inspector.inspect({ ...placement, format, text, facts: artifact.facts });
     } finally {

@@ -120,6 +120,8 @@ export type Fact =
   | { kind: 'extension-mismatch'; extension: string; expected: FormatName[]; actual: FormatName }
   | { kind: 'symlink-escape'; target: string }
   | { kind: 'unreadable'; detail: string }
+  /** A text file too large for the text inspectors (bounded memory): reported, never silently clean. */
+  | { kind: 'text-not-inspected'; detail: string }
   | SafetensorsFact
   | TensorStatsFact
   | GgufFact

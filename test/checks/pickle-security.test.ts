@@ -366,3 +366,13 @@ describe('hostile shapes get findings, not crashes', () => {
     expect(report.files.map((file) => file.path)).toEqual(['model.pkl']);
   });
 });
+
+describe('text too large to inspect', () => {
+  it('is reported (medium) instead of passing silently', async () => {
+    const report = await auditFiles({ 'config.json': `{"a": "${'x'.repeat(2048)}"}` }, {}, { maxTextBytes: 1024 });
+    expect(report.findings.map((finding) => [finding.ruleId, finding.severity])).toEqual([
+      ['security/not-analysed', 'medium'],
+    ]);
+    expect(report.gate.exitCode).toBe(0);
+  });
+});

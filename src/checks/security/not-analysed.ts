@@ -17,6 +17,9 @@ function describe(fact: Fact): Pick<FindingDraft, 'message' | 'severity'> | unde
       return { message: `Could not be read: ${fact.detail}` };
     case 'archive-member-skipped':
       return { message: `Member ${JSON.stringify(fact.name)} was skipped: ${fact.detail}` };
+    case 'text-not-inspected':
+      // Text is never loaded as code by model loaders; visible, but not a gate failure on its own.
+      return { message: `Text file not inspected: ${fact.detail}`, severity: 'medium' };
     case 'archive-encrypted':
       // No model loader can read it without the password either.
       return { message: `Member ${JSON.stringify(fact.name)} is encrypted and was not analysed`, severity: 'medium' };
