@@ -426,20 +426,7 @@ export class PythonAnalyser {
       }
     }
     // Assignments: targets = ... = value.
-    const parts: [number, number][] = [];
-    let partStart = start;
-    let depth = 0;
-    for (let i = start; i < end; i++) {
-      const token = tokens[i];
-      if (token.type !== 'op') continue;
-      if (token.value in CLOSERS) depth++;
-      else if (token.value === ')' || token.value === ']' || token.value === '}') depth = Math.max(0, depth - 1);
-      else if (depth === 0 && token.value === '=') {
-        parts.push([partStart, i]);
-        partStart = i + 1;
-      }
-    }
-    parts.push([partStart, end]);
+    const parts = splitTop(tokens, start, end, '=', 0);
     const [valueStart, valueEnd] = parts[parts.length - 1];
     const value = this.expressions(tokens, valueStart, valueEnd, context);
     for (const [targetStart, targetEnd] of parts.slice(0, -1)) {
@@ -905,7 +892,14 @@ function topLevel(tokens: readonly Token[], start: number, end: number, value: s
   return -1;
 }
 
-function splitTop(tokens: readonly Token[], start: number, end: number, value: string): [number, number][] {
+/** Splits [start, end) at `value` operators nested at most `maxDepth` brackets deep (1: inside a call's parentheses). */
+function splitTop(
+  tokens: readonly Token[],
+  start: number,
+  end: number,
+  value: string,
+  maxDepth = 1,
+): [number, number][] {
   const parts: [number, number][] = [];
   let from = start;
   let depth = 0;
@@ -914,7 +908,7 @@ function splitTop(tokens: readonly Token[], start: number, end: number, value: s
     if (token.type !== 'op') continue;
     if (token.value in CLOSERS) depth++;
     else if (token.value === ')' || token.value === ']' || token.value === '}') depth = Math.max(0, depth - 1);
-    else if (token.value === value && depth <= 1) {
+    else if (token.value === value && depth <= maxDepth) {
       parts.push([from, i]);
       from = i + 1;
     }
