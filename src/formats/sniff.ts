@@ -131,6 +131,8 @@ export const EXTENSION_FORMATS: Readonly<Record<string, readonly FormatName[]>> 
   '.lz4': ['lz4'],
   '.7z': ['7z'],
   '.safetensors': ['safetensors'],
+  '.onnx': ['onnx'],
+  '.pb': ['savedmodel', 'unknown'],
   '.gguf': ['gguf'],
   '.h5': ['hdf5'],
   '.hdf5': ['hdf5'],
