@@ -1,6 +1,7 @@
 /** The `assay` command as a user runs it: exit codes, formats, files written, errors that say what to do. */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { appendFile, cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { builtInRuleMetas } from '../src/assay.js';
 import { ruleDoc } from '../src/cli/rules.js';
 import { reportJsonSchema } from '../src/core/report-schema.js';
 import { callPickle } from './fixtures/pickle-writer.js';
-import { PROJECT_ROOT, tempFolder } from './helpers.js';
+import { PROJECT_ROOT, SHARED_DATA, tempFolder } from './helpers.js';
 import { reportValidator, sarifValidator } from './report/schema-validators.js';
 
 const run = promisify(execFile);
@@ -94,6 +95,39 @@ describe('assay CLI', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read target .*no-such-model.*ENOENT/);
     expect((await assay('scan', 'examples', '--format', 'pdf')).code).toBe(2);
+  });
+
+  it('verifies an OpenSSF model-signing bundle and rejects a tampered model', async () => {
+    const cases = join(SHARED_DATA, 'signing', 'model-transparency', 'scripts', 'tests');
+    const key = join(cases, 'keys', 'certificate', 'signing-key-pub.pem');
+    const model = join(cases, 'v1.0.1-elliptic-key');
+    const valid = await assay(
+      'verify',
+      model,
+      '--signature',
+      join(model, 'model.sig'),
+      '--key',
+      key,
+      '--ignore-paths',
+      'ignore-me',
+    );
+    expect(valid.code, valid.stdout + valid.stderr).toBe(0);
+    expect(valid.stdout).toContain('signature VALID');
+    const copy = await tempFolder({});
+    await cp(model, copy, { recursive: true });
+    await appendFile(join(copy, 'signme-1'), 'tampered');
+    const tampered = await assay(
+      'verify',
+      copy,
+      '--signature',
+      join(copy, 'model.sig'),
+      '--key',
+      key,
+      '--ignore-paths',
+      'ignore-me',
+    );
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(/signme-1.*does not match/);
   });
 
   it('lists its rules', async () => {

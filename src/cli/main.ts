@@ -5,6 +5,8 @@ import { PolicyError } from '../core/policy.js';
 import { SEVERITIES } from '../core/severity.js';
 import { OUTPUT_FORMATS } from '../report/index.js';
 import { TargetError } from '../targets/local.js';
+import { runDiff } from './diff.js';
+import { runLock, runVerify } from './pin.js';
 import { runRules } from './rules.js';
 import { runScan } from './scan.js';
 
@@ -44,6 +46,48 @@ program
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'md']).default('text'))
   .action((options: { format: 'text' | 'json' | 'md' }) => {
     process.stdout.write(runRules(builtInRuleMetas(), options.format));
+  });
+
+program
+  .command('lock')
+  .description('pin a model: write assay.lock with each file path, size, sha256 and format')
+  .argument('<target>', 'a model file or folder')
+  .option('-o, --output <file>', 'where to write the lock (default: assay.lock inside the target folder)')
+  .option('-q, --quiet', 'print nothing')
+  .action(async (target: string, options) => {
+    process.exitCode = await runLock(target, options);
+  });
+
+program
+  .command('verify')
+  .description(
+    'check a model against its lock (files added, removed or changed since `assay lock`), or against an OpenSSF ' +
+      'model-signing bundle with --signature',
+  )
+  .argument('<target>', 'a model file or folder')
+  .option('-l, --lock <file>', 'lock file (default: assay.lock inside the target folder)')
+  .option('--signature <bundle>', 'verify this model-signing bundle (model.sig) instead of the lock')
+  .option('--key <pem>', 'with --signature: the signer public key (EC P-256 / P-384)')
+  .option('--certificate-chain <pem>', 'with --signature: CA certificates the signing certificate must chain to')
+  .option('--identity <id>', 'with --signature (Sigstore keyless): the expected signer identity')
+  .option('--issuer <url>', 'with --signature (Sigstore keyless): the expected OIDC issuer')
+  .option('--trusted-root <json>', 'with --signature (Sigstore keyless): the pinned Sigstore trusted root')
+  .option('--ignore-paths <path...>', 'with --signature: files the signature does not cover')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .option('-q, --quiet', 'print nothing; the exit code tells the verdict')
+  .action(async (target: string, options) => {
+    process.exitCode = await runVerify(target, options);
+  });
+
+program
+  .command('diff')
+  .description('what changed between two model versions (folders, files, or JSON reports of `assay scan`)')
+  .argument('<a>', 'the old version')
+  .argument('<b>', 'the new version')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .option('-q, --quiet', 'print nothing; the exit code tells whether they differ')
+  .action(async (a: string, b: string, options) => {
+    process.exitCode = await runDiff(a, b, options);
   });
 
 try {

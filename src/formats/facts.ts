@@ -1,4 +1,5 @@
 import type { ChatTemplateFact } from './chat-template.js';
+import type { DependencyFact } from './dependencies.js';
 import type { GgufFact } from './gguf.js';
 import type { KerasFact } from './keras.js';
 import type { ModelConfigFact } from './model-config.js';
@@ -131,7 +132,8 @@ export type Fact =
   | SavedModelFact
   | ModelConfigFact
   | PythonCodeFact
-  | SecretFact;
+  | SecretFact
+  | DependencyFact;
 
 export type FactKind = Fact['kind'];
 export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;

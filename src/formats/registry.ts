@@ -1,5 +1,6 @@
 /** The format plugins the analyser consults; each lives in its own module. */
 import { chatTemplateInspector } from './chat-template.js';
+import { dependencyInspector } from './dependencies.js';
 import { ggufFormat } from './gguf.js';
 import { kerasConfigInspector, kerasH5Format } from './keras.js';
 import { modelConfigInspector } from './model-config.js';
@@ -24,4 +25,5 @@ export const TEXT_INSPECTORS: readonly TextInspector[] = [
   kerasConfigInspector,
   pythonCodeInspector,
   secretsInspector,
+  dependencyInspector,
 ];

@@ -1,5 +1,6 @@
 import type { ModelRule } from '../model-rule.js';
 import { PYTHON_MODEL_RULES } from '../security/python-code.js';
+import { DEPENDENCY_MODEL_RULES } from '../supply-chain/dependencies.js';
 import { configHeadsInvalid, configShapeMismatch, tokenizerVocabMismatch } from './config.js';
 import { shardIndexCoverage, shardMissing } from './shards.js';
 
@@ -11,4 +12,5 @@ export const MODEL_RULES: readonly ModelRule[] = [
   shardMissing,
   shardIndexCoverage,
   ...PYTHON_MODEL_RULES,
+  ...DEPENDENCY_MODEL_RULES,
 ];

@@ -1,0 +1,304 @@
+/**
+ * Dependencies against OSV advisories. The database is read from `ASSAY_OSV_DB` (a folder of OSV JSON records or an
+ * osv.dev `all.zip`); with none set, `vulnerable-dependency` reports nothing and the dependency facts stay in the report.
+ */
+import type { Reference } from '../../core/finding.js';
+import type { FindingDraft, RuleMeta } from '../../core/rule.js';
+import type { Severity } from '../../core/severity.js';
+import type { DependencyFact } from '../../formats/dependencies.js';
+import type { Artifact } from '../../formats/facts.js';
+import {
+  groupByAlias,
+  groupIdentifiers,
+  loadOsvDatabase,
+  loadOsvFolderSync,
+  OsvDatabase,
+  type OsvRecord,
+} from '../../supply-chain/osv.js';
+import {
+  formatInterval,
+  matchSpecifier,
+  parseSpecifier,
+  type VersionInterval,
+} from '../../supply-chain/pep440-match.js';
+import type { ModelRule } from '../model-rule.js';
+
+type Dependency = Extract<DependencyFact, { kind: 'dependency' }>;
+
+export const OSV_DB_ENV = 'ASSAY_OSV_DB';
+
+const databases = new Map<string, OsvDatabase | Error>();
+
+/** Loads (and caches) the database at `path`; folders load synchronously, zips only through `preloadOsvDatabase`. */
+function databaseAt(path: string): OsvDatabase | Error {
+  const cached = databases.get(path);
+  if (cached) return cached;
+  let result: OsvDatabase | Error;
+  try {
+    result = loadOsvFolderSync(path);
+  } catch (error) {
+    result = new Error(`advisory database ${path} could not be loaded: ${(error as Error).message}`);
+  }
+  databases.set(path, result);
+  return result;
+}
+
+/** Loads the database named by `ASSAY_OSV_DB` (folder or all.zip) ahead of the audit; rules only read the cache. */
+export async function preloadOsvDatabase(path = process.env[OSV_DB_ENV]): Promise<void> {
+  if (!path || databases.has(path)) return;
+  try {
+    databases.set(path, await loadOsvDatabase(path));
+  } catch (error) {
+    databases.set(path, new Error(`advisory database ${path} could not be loaded: ${(error as Error).message}`));
+  }
+}
+
+await preloadOsvDatabase();
+
+function currentDatabase(): OsvDatabase | Error | undefined {
+  const path = process.env[OSV_DB_ENV];
+  return path ? databaseAt(path) : undefined;
+}
+
+function* dependencies(artifacts: readonly Artifact[]): Generator<{ fact: Dependency; artifact: Artifact }> {
+  for (const artifact of artifacts) {
+    for (const fact of artifact.facts) if (fact.kind === 'dependency') yield { fact, artifact };
+  }
+}
+
+function place(fact: Dependency, artifact: Artifact): Pick<FindingDraft, 'file' | 'location'> {
+  const location = { member: artifact.member, line: fact.line };
+  return {
+    file: artifact.file,
+    location: location.member === undefined && location.line === undefined ? undefined : location,
+  };
+}
+
+const CVSS_WEIGHTS: Record<string, Record<string, number>> = {
+  AV: { N: 0.85, A: 0.62, L: 0.55, P: 0.2 },
+  AC: { L: 0.77, H: 0.44 },
+  UI: { N: 0.85, R: 0.62 },
+  C: { H: 0.56, L: 0.22, N: 0 },
+  I: { H: 0.56, L: 0.22, N: 0 },
+  A: { H: 0.56, L: 0.22, N: 0 },
+};
+
+/** CVSS 3.x base score from a vector string; undefined when the vector is not 3.x or incomplete. */
+export function cvss3BaseScore(vector: string): number | undefined {
+  if (!/^CVSS:3\.[01]\//.test(vector)) return undefined;
+  const metrics = Object.fromEntries(
+    vector
+      .split('/')
+      .slice(1)
+      .map((part) => part.split(':') as [string, string]),
+  );
+  const changed = metrics.S === 'C';
+  const pr = { N: 0.85, L: changed ? 0.68 : 0.62, H: changed ? 0.5 : 0.27 }[metrics.PR as 'N' | 'L' | 'H'];
+  const value = (key: string) => CVSS_WEIGHTS[key]?.[metrics[key] ?? ''];
+  const [av, ac, ui, c, i, a] = ['AV', 'AC', 'UI', 'C', 'I', 'A'].map(value);
+  if ([pr, av, ac, ui, c, i, a].some((weight) => weight === undefined)) return undefined;
+  const iss = 1 - (1 - (c as number)) * (1 - (i as number)) * (1 - (a as number));
+  const impact = changed ? 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15 : 6.42 * iss;
+  const exploitability = 8.22 * (av as number) * (ac as number) * (pr as number) * (ui as number);
+  if (impact <= 0) return 0;
+  const raw = Math.min((changed ? 1.08 : 1) * (impact + exploitability), 10);
+  return Math.ceil(raw * 10 - 1e-9) / 10;
+}
+
+function scoreSeverity(score: number): Severity {
+  if (score >= 9) return 'critical';
+  if (score >= 7) return 'high';
+  if (score >= 4) return 'medium';
+  if (score > 0) return 'low';
+  return 'info';
+}
+
+/** The record's own severity: a CVSS 3 vector, else `database_specific.severity`; undefined when it states none. */
+export function recordSeverity(record: OsvRecord): Severity | undefined {
+  for (const entry of record.severity ?? []) {
+    const score = cvss3BaseScore(entry.score);
+    if (score !== undefined) return scoreSeverity(score);
+  }
+  const stated = record.database_specific?.severity;
+  if (typeof stated === 'string') {
+    const mapped = ({ CRITICAL: 'critical', HIGH: 'high', MODERATE: 'medium', MEDIUM: 'medium', LOW: 'low' } as const)[
+      stated.toUpperCase() as 'CRITICAL'
+    ];
+    if (mapped) return mapped;
+  }
+  return undefined;
+}
+
+const ORDER: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+function groupSeverity(group: readonly OsvRecord[]): Severity {
+  const stated = group.map(recordSeverity).filter((severity) => severity !== undefined);
+  if (stated.length === 0) return 'high';
+  return stated.reduce((worst, severity) => (ORDER.indexOf(severity) > ORDER.indexOf(worst) ? severity : worst));
+}
+
+function references(group: readonly OsvRecord[]): Reference[] {
+  const { ids, aliases } = groupIdentifiers(group);
+  return [...ids, ...aliases].map((id): Reference => {
+    if (id.startsWith('CVE-')) return { kind: 'cve', id, url: `https://nvd.nist.gov/vuln/detail/${id}` };
+    if (id.startsWith('GHSA-')) return { kind: 'ghsa', id, url: `https://github.com/advisories/${id}` };
+    return { kind: 'url', id, url: `https://osv.dev/vulnerability/${id}` };
+  });
+}
+
+function naming(group: readonly OsvRecord[]): string {
+  const { ids, aliases } = groupIdentifiers(group);
+  return aliases.length > 0 ? `${ids.join(', ')} (${aliases.join(', ')})` : ids.join(', ');
+}
+
+function summary(group: readonly OsvRecord[]): string | undefined {
+  const text = group.map((record) => record.summary ?? record.details).find((value) => value && value.trim() !== '');
+  return text?.trim().split('\n')[0]?.slice(0, 200);
+}
+
+interface GroupMatch {
+  group: OsvRecord[];
+  pinned?: string;
+  subRanges: VersionInterval[];
+  listed: string[];
+}
+
+/** The advisory groups that affect a dependency: a pinned version inside a range, or part of an allowed range. */
+export function matchDependency(database: OsvDatabase, fact: Dependency): GroupMatch[] {
+  if (fact.url && !fact.pinnedVersion) return [];
+  const matches: GroupMatch[] = [];
+  for (const group of groupByAlias(database.recordsFor(fact.ecosystem, fact.name))) {
+    let pinned: string | undefined;
+    const subRanges: VersionInterval[] = [];
+    const listed = new Set<string>();
+    for (const record of group) {
+      for (const affected of OsvDatabase.affectedFor(record, fact.ecosystem, fact.name)) {
+        const match = matchSpecifier(fact.specifier, affected);
+        if (match.kind === 'pinned' && match.affected) pinned = match.version;
+        if (match.kind === 'unpinned') {
+          for (const interval of match.subRanges) {
+            if (!subRanges.some((known) => formatInterval(known) === formatInterval(interval)))
+              subRanges.push(interval);
+          }
+          for (const version of match.listed) listed.add(version);
+        }
+      }
+    }
+    if (pinned || subRanges.length > 0 || listed.size > 0)
+      matches.push({ group, pinned, subRanges, listed: [...listed] });
+  }
+  return matches;
+}
+
+const vulnerableMeta: RuleMeta = {
+  id: 'supply-chain/vulnerable-dependency',
+  pillar: 'supply-chain',
+  severity: 'high',
+  title: 'Pinned dependency has a known vulnerability',
+  description:
+    'A dependency the model declares is pinned to a version an OSV advisory lists as affected (exact PEP 440 comparison, pre-releases and local versions included; withdrawn advisories ignored). Severity comes from the advisory when it states one.',
+  remediation: 'Upgrade the dependency to a fixed version named by the advisory and re-pin it.',
+  references: [{ kind: 'url', id: 'OSV schema', url: 'https://ossf.github.io/osv-schema/' }],
+};
+
+export const vulnerableDependency: ModelRule = {
+  meta: vulnerableMeta,
+  *check(artifacts) {
+    const found = [...dependencies(artifacts)];
+    if (found.length === 0) return;
+    const database = currentDatabase();
+    if (!database) return;
+    if (database instanceof Error) {
+      yield {
+        message: `${database.message}; ${found.length} dependencies were not checked for advisories`,
+        severity: 'medium',
+      };
+      return;
+    }
+    for (const { fact, artifact } of found) {
+      if (!fact.pinnedVersion) continue;
+      for (const match of matchDependency(database, fact)) {
+        if (!match.pinned) continue;
+        const about = summary(match.group);
+        const severity = groupSeverity(match.group);
+        const saved = fact.savedWith
+          ? `the model was saved with ${fact.name} ${match.pinned} (config.json), a version affected by ${naming(match.group)}; loading it with that version is exposed`
+          : `${fact.name}==${match.pinned} is affected by ${naming(match.group)}`;
+        yield {
+          ...place(fact, artifact),
+          message: `${saved}${about ? `: ${about}` : ''}`,
+          severity: fact.savedWith && ORDER.indexOf(severity) > ORDER.indexOf('medium') ? 'medium' : severity,
+          evidence: {
+            package: fact.name,
+            version: match.pinned,
+            advisories: groupIdentifiers(match.group).ids,
+            aliases: groupIdentifiers(match.group).aliases,
+            source: fact.source,
+          },
+          references: references(match.group),
+        };
+      }
+    }
+  },
+};
+
+const unpinnedMeta: RuleMeta = {
+  id: 'supply-chain/unpinned-dependency',
+  pillar: 'supply-chain',
+  severity: 'info',
+  title: 'Dependency is not pinned to one version',
+  description:
+    'A dependency is declared as a range (or not constrained at all), so the installed version depends on when and where it is installed. When an advisory database is configured, the advisories that affect part of the allowed range are listed with the affected sub-range; the lowest allowed version is never assumed to be the installed one.',
+  remediation: 'Pin the dependency (`name==version`, ideally with `--hash`) to a version outside every affected range.',
+  references: [
+    { kind: 'url', id: 'pip: repeatable installs', url: 'https://pip.pypa.io/en/stable/topics/repeatable-installs/' },
+  ],
+};
+
+export const unpinnedDependency: ModelRule = {
+  meta: unpinnedMeta,
+  *check(artifacts) {
+    const database = currentDatabase();
+    for (const { fact, artifact } of dependencies(artifacts)) {
+      if (fact.pinnedVersion || fact.savedWith) continue;
+      const allowed = fact.url
+        ? `a direct reference (${fact.url})`
+        : fact.specifier === ''
+          ? 'any version'
+          : fact.specifier;
+      const parsed = parseSpecifier(fact.specifier);
+      const matches = database instanceof OsvDatabase && !fact.url ? matchDependency(database, fact) : [];
+      if (matches.length === 0) {
+        yield {
+          ...place(fact, artifact),
+          message: `${fact.name} is not pinned: it allows ${allowed}${parsed.kind === 'unsupported' ? ` (${parsed.detail})` : ''}`,
+          evidence: { package: fact.name, specifier: fact.specifier, source: fact.source },
+        };
+        continue;
+      }
+      const parts = matches.map((match) => {
+        const ranges = [...match.subRanges.map(formatInterval), ...match.listed.map((version) => `==${version}`)];
+        return `${naming(match.group)} affects ${ranges.join(' or ')}`;
+      });
+      yield {
+        ...place(fact, artifact),
+        message: `unpinned: ${fact.name} allows ${allowed}, and these advisories affect part of the allowed range: ${parts.join('; ')}`,
+        severity: 'low',
+        evidence: {
+          package: fact.name,
+          specifier: fact.specifier,
+          source: fact.source,
+          advisories: matches.map((match) => ({
+            ids: groupIdentifiers(match.group).ids,
+            aliases: groupIdentifiers(match.group).aliases,
+            affectedRanges: match.subRanges.map(formatInterval),
+            affectedVersions: match.listed,
+          })),
+        },
+        references: matches.flatMap((match) => references(match.group)),
+      };
+    }
+  },
+};
+
+export const DEPENDENCY_MODEL_RULES: readonly ModelRule[] = [vulnerableDependency, unpinnedDependency];
