@@ -1,6 +1,7 @@
 /** Composition root: the built-in rules and the version, handed to the pipeline by the CLI. */
 import { createRequire } from 'node:module';
 import { MODEL_RULES } from './checks/integrity/index.js';
+import { HUB_RULES } from './checks/provenance/hub.js';
 import { SECURITY_RULES } from './checks/security/index.js';
 import { NOT_ANALYSED_RULE_ID } from './checks/security/not-analysed.js';
 import { type RuleMeta, RuleRegistry } from './core/rule.js';
@@ -10,7 +11,7 @@ const packageJson = createRequire(import.meta.url)('../package.json') as { versi
 
 export const VERSION: string = packageJson.version;
 /** Every built-in rule, keyed by its stable id (the registry refuses duplicates). */
-export const BUILT_IN_RULES = new RuleRegistry<Artifact>(SECURITY_RULES);
+export const BUILT_IN_RULES = new RuleRegistry<Artifact>([...SECURITY_RULES, ...HUB_RULES]);
 /** Rules that judge the whole model at once (cross-file checks). */
 export const BUILT_IN_MODEL_RULES = new RuleRegistry<readonly Artifact[]>(MODEL_RULES);
 export { NOT_ANALYSED_RULE_ID };

@@ -4,7 +4,9 @@ import { audit } from '../core/audit.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../core/policy.js';
 import type { Severity } from '../core/severity.js';
 import { DEFAULT_LIMITS } from '../formats/analyse.js';
+import type { Artifact, Fact } from '../formats/facts.js';
 import { type OutputFormat, render } from '../report/index.js';
+import { type HubTarget, resolveHubTarget } from '../targets/hub.js';
 import { progressReporter } from './progress.js';
 
 export interface ScanOptions {
@@ -24,7 +26,10 @@ export async function runScan(target: string, options: ScanOptions): Promise<num
   const policy: Policy = options.failOn ? { ...loaded, failOn: options.failOn } : loaded;
   const progress =
     options.progress && !options.quiet && process.stderr.isTTY ? progressReporter(process.stderr) : undefined;
-  const report = await audit(target, {
+  const hub = target.startsWith(HUB_PREFIX) ? await resolveHubTarget(target.slice(HUB_PREFIX.length)) : undefined;
+  const report = await audit(hub?.folder ?? target, {
+    extraArtifacts: hub && [hubArtifact(hub)],
+    displayTarget: target,
     policy,
     rules: BUILT_IN_RULES.all(),
     modelRules: BUILT_IN_MODEL_RULES.all(),
@@ -49,4 +54,17 @@ export async function runScan(target: string, options: ScanOptions): Promise<num
     );
   }
   return report.gate.exitCode;
+}
+
+const HUB_PREFIX = 'hf://';
+
+/** How the Hub target was resolved and verified, as facts for the provenance rules. */
+function hubArtifact(hub: HubTarget): Artifact {
+  const facts: Fact[] = hub.problems.map((problem) => ({
+    kind: 'hub-file-rejected',
+    path: problem.file,
+    detail: problem.detail,
+  }));
+  if (!hub.pinned) facts.push({ kind: 'hub-unpinned', repo: hub.repo, revision: hub.revision, commit: hub.commit });
+  return { file: hub.repo, format: 'unknown', origin: { via: 'file' }, depth: 0, facts };
 }

@@ -15,6 +15,10 @@ export interface AuditOptions extends Omit<SnapshotOptions, 'ignore'> {
   /** Id of the rule whose findings mean "not analysed" (they exit 2 rather than 1). */
   notAnalysedRuleId: string;
   toolVersion: string;
+  /** Facts gathered before the snapshot (e.g. how a Hub target was resolved and verified). */
+  extraArtifacts?: readonly Artifact[];
+  /** The target as the user named it, when the audited folder is a download of it. */
+  displayTarget?: string;
   now?: () => Date;
 }
 
@@ -23,8 +27,9 @@ export async function audit(target: string, options: AuditOptions): Promise<Repo
   const now = options.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const snapshot = await snapshotLocal(target, { ...options, ignore: options.policy.ignorePaths });
+  snapshot.artifacts.push(...(options.extraArtifacts ?? []));
   const findings = judge(snapshot.artifacts, options);
-  return buildReport(target, snapshot, findings, options, startedAt, now().toISOString());
+  return buildReport(options.displayTarget ?? target, snapshot, findings, options, startedAt, now().toISOString());
 }
 
 export function judge(

@@ -121,6 +121,10 @@ export type Fact =
   | { kind: 'extension-mismatch'; extension: string; expected: FormatName[]; actual: FormatName }
   | { kind: 'symlink-escape'; target: string }
   | { kind: 'unreadable'; detail: string }
+  /** A Hub file whose downloaded bytes did not match the Hub's digest (it was left out of the audit). */
+  | { kind: 'hub-file-rejected'; path: string; detail: string }
+  /** A Hub target named by branch or tag: what is audited today may not be what is deployed tomorrow. */
+  | { kind: 'hub-unpinned'; repo: string; revision: string; commit: string }
   /** A text file too large for the text inspectors (bounded memory): reported, never silently clean. */
   | { kind: 'text-not-inspected'; detail: string }
   | SafetensorsFact

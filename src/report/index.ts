@@ -1,5 +1,6 @@
 import type { Report } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
+import { renderCycloneDx } from './cyclonedx.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
@@ -12,7 +13,7 @@ export { escapeMarkdown, renderMarkdown } from './markdown.js';
 export { findingFingerprint, renderSarif } from './sarif.js';
 export { compareFindings, renderText, summaryLine } from './text.js';
 
-export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'html', 'md'] as const;
+export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'html', 'md', 'cyclonedx'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The usual file extension for each format, for callers that name output files. */
@@ -22,6 +23,7 @@ export const OUTPUT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = {
   sarif: '.sarif',
   html: '.html',
   md: '.md',
+  cyclonedx: '.cdx.json',
 };
 
 export interface RenderOptions {
@@ -46,6 +48,8 @@ export function render(format: OutputFormat, report: Report, rules: RuleMeta[], 
       return renderHtml(report, rules);
     case 'md':
       return renderMarkdown(report, rules);
+    case 'cyclonedx':
+      return renderCycloneDx(report, rules);
     default: {
       const unknown: never = format;
       throw new Error(`unknown output format ${String(unknown)}`);

@@ -6,7 +6,7 @@ import { cleanReport, hostileReport, SAMPLE_RULES, sampleReport } from './sample
 
 describe('render', () => {
   it('offers the five formats', () => {
-    expect(OUTPUT_FORMATS).toEqual(['text', 'json', 'sarif', 'html', 'md']);
+    expect(OUTPUT_FORMATS).toEqual(['text', 'json', 'sarif', 'html', 'md', 'cyclonedx']);
     expect(Object.keys(OUTPUT_EXTENSIONS).sort()).toEqual([...OUTPUT_FORMATS].sort());
     expect(isOutputFormat('sarif')).toBe(true);
     expect(isOutputFormat('junit')).toBe(false);

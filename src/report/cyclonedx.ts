@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { Enums, Models, Serialize, Spec, Types } from '@cyclonedx/cyclonedx-library';
+import { NOT_ANALYSED_RULE_ID } from '../checks/security/not-analysed.js';
+import type { Finding } from '../core/finding.js';
+import type { FileEntry, Report } from '../core/report.js';
+import type { RuleMeta } from '../core/rule.js';
+import type { Severity } from '../core/severity.js';
+import { findingFingerprint } from './sarif.js';
+import { sortFindings } from './text.js';
+
+/*
+ * CycloneDX 1.6 ML-BOM (JSON), built with @cyclonedx/cyclonedx-library and valid against its strict 1.6 validator
+ * (test/report/cyclonedx.test.ts).
+ *
+ * Choices, and why:
+ * - The subject (metadata.component) is a `machine-learning-model` named after the target's last path segment; the
+ *   target as given is kept in the `assay:target` property. It carries `hashes` only when the target is one file:
+ *   a folder has no single digest, and inventing one (a hash of hashes) would look like something a consumer could
+ *   recompute with standard tools.
+ * - Every audited file is a top-level component with its SHA-256 and the format sniffed from its bytes
+ *   (`assay:format`). Tabular and record data (csv, parquet, arrow, jsonl, tfrecord, ...) are `data` components; every
+ *   other file, weights included, is `file`.
+ * - modelCard. The library has no modelCard classes, so the card is added to the serialised JSON. It only says what
+ *   the audit knows: the file formats seen go into the card's properties (`assay:format`), not into
+ *   `modelParameters.inputs` (that field is the model's *input* format, which the audit does not know). Unsuppressed
+ *   security findings become `considerations.ethicalConsiderations` (a risk of applying the model, with the rule's
+ *   remediation as the mitigation); content the audit could not analyse becomes `technicalLimitations`, because it
+ *   limits what is known about the model. No card is written when there is nothing to say.
+ * - Findings are `vulnerabilities`: id = rule id + `#` + the first 16 hex digits of the SARIF location fingerprint
+ *   (rule, file, member, offset), so ids are stable across runs and unique per location; source `assay`; one rating
+ *   with the finding's severity (method `other`: no CVSS is claimed); description = message; recommendation =
+ *   remediation; CWE references as `cwes`; `affects` points at the file's component, or at the model for findings
+ *   about the model as a whole. A suppressed finding stays, with the policy's reason as `analysis.detail` and the
+ *   `assay:suppressed` property; no analysis state is claimed, as a suppression is a policy decision, not a proof.
+ * - serialNumber. A name-based UUID (RFC 4122 version 5, SHA-1, URL namespace) of the target and every file's path,
+ *   size and SHA-256, so the same model bytes audited twice give the same BOM serial, and the output as a whole is
+ *   reproducible (a random serial would make every rendering differ, which breaks diffing and caching of BOMs and
+ *   the renderers' determinism contract). A change to any file gives a new serial. A re-audit of unchanged bytes by
+ *   a newer rule set keeps the serial: the BOM describes the same artefact, and `metadata.timestamp` (the audit's
+ *   finishedAt) and the tool version tell the two apart.
+ * - The model `dependsOn` each file component in `dependencies`, which is how a consumer finds its files.
+ * - Lists are sorted by the library (`sortLists`), findings first sorted as the other renderers sort them.
+ */
+
+const SOURCE = new Models.Vulnerability.Source({ name: 'assay', url: 'https://github.com/assay/assay' });
+const MODEL_REF = 'assay:model';
+const MODEL_CARD_REF = 'assay:model-card';
+const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
+
+const DATA_FORMATS: ReadonlySet<string> = new Set([
+  'csv',
+  'tsv',
+  'parquet',
+  'arrow',
+  'feather',
+  'jsonl',
+  'ndjson',
+  'tfrecord',
+  'avro',
+  'orc',
+  'npy',
+  'npz',
+]);
+
+const SEVERITY: Record<Severity, Enums.Vulnerability.Severity> = {
+  critical: Enums.Vulnerability.Severity.Critical,
+  high: Enums.Vulnerability.Severity.High,
+  medium: Enums.Vulnerability.Severity.Medium,
+  low: Enums.Vulnerability.Severity.Low,
+  info: Enums.Vulnerability.Severity.Info,
+};
+
+/** RFC 4122 version 5 UUID of `name` in `namespace`. */
+export function uuidV5(namespace: string, name: string): string {
+  const bytes = createHash('sha1')
+    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
+    .update(name, 'utf8')
+    .digest()
+    .subarray(0, 16);
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The BOM serial: a function of the target and the files' paths, sizes and digests only. */
+export function bomSerialNumber(report: Report): string {
+  const files = [...report.files]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((file) => [file.path, file.size, file.sha256]);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([report.target.kind, report.target.path, files]))
+    .digest('hex');
+  return `urn:uuid:${uuidV5(URL_NAMESPACE, `urn:assay:bom:sha256:${digest}`)}`;
+}
+
+export function vulnerabilityId(finding: Finding): string {
+  return `${finding.ruleId}#${findingFingerprint(finding).slice(0, 16)}`;
+}
+
+function modelName(target: Report['target']): string {
+  const parts = target.path
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((part) => part !== '' && part !== '.');
+  return parts.at(-1) ?? target.path ?? 'model';
+}
+
+function fileComponent(file: FileEntry): Models.Component {
+  const type = DATA_FORMATS.has(file.format) ? Enums.ComponentType.Data : Enums.ComponentType.File;
+  return new Models.Component(type, file.path, {
+    bomRef: `assay:file:${file.path}`,
+    hashes: new Models.HashDictionary([[Enums.HashAlgorithm['SHA-256'], file.sha256]]),
+    properties: new Models.PropertyRepository([
+      new Models.Property('assay:format', file.format),
+      new Models.Property('assay:size', String(file.size)),
+    ]),
+  });
+}
+
+function cwes(finding: Finding): number[] {
+  const numbers: number[] = [];
+  for (const reference of finding.references) {
+    const match = reference.kind === 'cwe' ? /^CWE-(\d+)$/i.exec(reference.id) : null;
+    if (match) numbers.push(Number(match[1]));
+  }
+  return [...new Set(numbers)];
+}
+
+function vulnerability(
+  finding: Finding,
+  model: Models.Component,
+  files: ReadonlyMap<string, Models.Component>,
+): Models.Vulnerability.Vulnerability {
+  const target = (finding.file === undefined ? undefined : files.get(finding.file)) ?? model;
+  const { member, offset, line } = finding.location ?? {};
+  const properties = [
+    new Models.Property('assay:rule', finding.ruleId),
+    new Models.Property('assay:pillar', finding.pillar),
+    new Models.Property('assay:title', finding.title),
+  ];
+  if (finding.file !== undefined) properties.push(new Models.Property('assay:file', finding.file));
+  if (member !== undefined) properties.push(new Models.Property('assay:member', member));
+  if (offset !== undefined) properties.push(new Models.Property('assay:offset', String(offset)));
+  if (line !== undefined) properties.push(new Models.Property('assay:line', String(line)));
+  if (finding.suppressed) properties.push(new Models.Property('assay:suppressed', finding.suppressed.reason));
+  return new Models.Vulnerability.Vulnerability({
+    bomRef: `assay:finding:${findingFingerprint(finding)}`,
+    id: vulnerabilityId(finding),
+    source: SOURCE,
+    ratings: new Models.Vulnerability.RatingRepository([
+      new Models.Vulnerability.Rating({
+        source: SOURCE,
+        severity: SEVERITY[finding.severity],
+        method: Enums.Vulnerability.RatingMethod.Other,
+      }),
+    ]),
+    cwes: new Types.CweRepository(cwes(finding)),
+    description: finding.message || finding.title,
+    recommendation: finding.remediation,
+    affects: new Models.Vulnerability.AffectRepository([new Models.Vulnerability.Affect(target.bomRef)]),
+    ...(finding.suppressed
+      ? { analysis: new Models.Vulnerability.Analysis({ detail: finding.suppressed.reason }) }
+      : {}),
+    properties: new Models.PropertyRepository(properties),
+  });
+}
+
+interface Risk {
+  name: string;
+  mitigationStrategy?: string;
+}
+
+/** The model card: only what the audit established. Undefined when there is nothing to say. */
+function modelCard(report: Report, findings: readonly Finding[]): Record<string, unknown> | undefined {
+  const formats = [...new Set(report.files.map((file) => file.format))].sort();
+  const active = findings.filter((finding) => !finding.suppressed && finding.pillar === 'security');
+  const risks = new Map<string, Risk>();
+  const limitations = new Set<string>();
+  for (const finding of active) {
+    if (finding.ruleId === NOT_ANALYSED_RULE_ID) {
+      const where = finding.file === undefined ? 'the model' : finding.file;
+      limitations.add(`Not analysed by assay, so unverified: ${where}: ${finding.message || finding.title}`);
+    } else if (!risks.has(finding.title)) {
+      risks.set(finding.title, { name: finding.title, mitigationStrategy: finding.remediation });
+    }
+  }
+  const considerations: Record<string, unknown> = {};
+  if (risks.size > 0) considerations.ethicalConsiderations = [...risks.values()];
+  if (limitations.size > 0) considerations.technicalLimitations = [...limitations].sort();
+  if (formats.length === 0 && Object.keys(considerations).length === 0) return undefined;
+  return {
+    'bom-ref': MODEL_CARD_REF,
+    ...(Object.keys(considerations).length > 0 ? { considerations } : {}),
+    ...(formats.length > 0 ? { properties: formats.map((format) => ({ name: 'assay:format', value: format })) } : {}),
+  };
+}
+
+/** CycloneDX 1.6 JSON ML-BOM of the audit. Pure: same report, same string. */
+export function renderCycloneDx(report: Report, _rules: RuleMeta[]): string {
+  const findings = sortFindings(report.findings);
+  const single = report.target.kind === 'file' && report.files.length === 1 ? report.files[0] : undefined;
+
+  const model = new Models.Component(Enums.ComponentType.MachineLearningModel, modelName(report.target), {
+    bomRef: MODEL_REF,
+    ...(single ? { hashes: new Models.HashDictionary([[Enums.HashAlgorithm['SHA-256'], single.sha256]]) } : {}),
+    properties: new Models.PropertyRepository([
+      new Models.Property('assay:target', report.target.path),
+      new Models.Property('assay:target-kind', report.target.kind),
+      new Models.Property('assay:verdict', report.verdict),
+    ]),
+  });
+
+  const files = new Map<string, Models.Component>();
+  for (const file of report.files) if (!files.has(file.path)) files.set(file.path, fileComponent(file));
+  for (const component of files.values()) model.dependencies.add(component.bomRef);
+
+  const timestamp = new Date(report.finishedAt);
+  const tool = new Models.Component(Enums.ComponentType.Application, report.tool.name, {
+    version: report.tool.version,
+  });
+  const bom = new Models.Bom({
+    serialNumber: bomSerialNumber(report),
+    metadata: new Models.Metadata({
+      ...(Number.isNaN(timestamp.getTime()) ? {} : { timestamp }),
+      tools: new Models.Tools({ components: new Models.ComponentRepository([tool]) }),
+      component: model,
+    }),
+    components: new Models.ComponentRepository(files.values()),
+    vulnerabilities: new Models.Vulnerability.VulnerabilityRepository(
+      findings.map((finding) => vulnerability(finding, model, files)),
+    ),
+  });
+
+  const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
+  const json = JSON.parse(serializer.serialize(bom, { sortLists: true })) as {
+    metadata: { component: Record<string, unknown> };
+  };
+  const card = modelCard(report, findings);
+  if (card) json.metadata.component.modelCard = card;
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
