@@ -8,7 +8,7 @@ import { TargetError } from '../targets/local.js';
 import { runDiff } from './diff.js';
 import { runLock, runVerify } from './pin.js';
 import { runRules } from './rules.js';
-import { runScan } from './scan.js';
+import { runCacheScan, runScan } from './scan.js';
 
 export const EXIT = { pass: 0, gateFailed: 1, error: 2 } as const;
 
@@ -26,7 +26,8 @@ for (const [name, description] of [
   program
     .command(name)
     .description(description)
-    .argument('<target>', 'a model file or folder')
+    .argument('[target]', 'a model file or folder, or hf://org/name@revision')
+    .option('--hf-cache', 'audit every model already in the local Hugging Face cache (HF_HUB_CACHE / HF_HOME)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('-p, --policy <file>', 'policy file (YAML or JSON)')
@@ -35,8 +36,15 @@ for (const [name, description] of [
     .option('--offline', 'never use the network (local targets never do)')
     .option('--no-progress', 'no progress display on standard error')
     .option('--deep', 'also read tensor data: NaN / Inf / constant tensors, config against shapes')
-    .action(async (target: string, options) => {
-      process.exitCode = await runScan(target, options);
+    .action(async (target: string | undefined, options) => {
+      if (options.hfCache) process.exitCode = await runCacheScan(options);
+      else if (target) process.exitCode = await runScan(target, options);
+      else {
+        process.stderr.write(
+          `assay: ${name} needs a target (a file, a folder or hf://org/name@revision) or --hf-cache\n`,
+        );
+        process.exitCode = EXIT.error;
+      }
     });
 }
 

@@ -1,11 +1,14 @@
 import { writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BUILT_IN_MODEL_RULES, BUILT_IN_RULES, builtInRuleMetas, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
-import { audit } from '../core/audit.js';
+import { type AuditOptions, audit } from '../core/audit.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../core/policy.js';
+import type { Report } from '../core/report.js';
 import type { Severity } from '../core/severity.js';
 import { DEFAULT_LIMITS } from '../formats/analyse.js';
 import type { Artifact, Fact } from '../formats/facts.js';
 import { type OutputFormat, render } from '../report/index.js';
+import { hubCacheDir, listCachedModels } from '../targets/hf-cache.js';
 import { type HubTarget, resolveHubTarget } from '../targets/hub.js';
 import { progressReporter } from './progress.js';
 
@@ -22,14 +25,51 @@ export interface ScanOptions {
 
 /** Runs the audit, writes the report, and returns the exit code the gate decided. */
 export async function runScan(target: string, options: ScanOptions): Promise<number> {
+  const policy = await policyFor(options);
+  const hub = target.startsWith(HUB_PREFIX) ? await resolveHubTarget(target.slice(HUB_PREFIX.length)) : undefined;
+  const report = await auditOne(hub?.folder ?? target, target, policy, options, {
+    extraArtifacts: hub && [hubArtifact(hub)],
+  });
+  await emit([report], options);
+  return report.gate.exitCode;
+}
+
+/** `assay scan --hf-cache`: every model snapshot already in the local Hugging Face cache, one report each. */
+export async function runCacheScan(options: ScanOptions): Promise<number> {
+  const policy = await policyFor(options);
+  const reports: Report[] = [];
+  for (const model of await listCachedModels()) {
+    // Snapshot files are links to ../../blobs/<digest> inside the model's cache folder: follow those, nothing else.
+    const followLinksWithin = dirname(dirname(model.folder));
+    reports.push(
+      await auditOne(model.folder, `hf-cache:${model.repo}@${model.commit}`, policy, options, { followLinksWithin }),
+    );
+  }
+  if (reports.length === 0 && !options.quiet)
+    process.stderr.write(`assay: no models in the cache at ${hubCacheDir()}\n`);
+  await emit(reports, options);
+  // A failure on findings outranks "could not be analysed" (2), which outranks a pass.
+  const codes = reports.map((report) => report.gate.exitCode);
+  return codes.includes(1) ? 1 : codes.includes(2) ? 2 : 0;
+}
+
+async function policyFor(options: ScanOptions): Promise<Policy> {
   const loaded: Policy = options.policy ? await loadPolicy(options.policy) : DEFAULT_POLICY;
-  const policy: Policy = options.failOn ? { ...loaded, failOn: options.failOn } : loaded;
+  return options.failOn ? { ...loaded, failOn: options.failOn } : loaded;
+}
+
+async function auditOne(
+  folder: string,
+  displayTarget: string,
+  policy: Policy,
+  options: ScanOptions,
+  extra: Pick<AuditOptions, 'extraArtifacts' | 'followLinksWithin'>,
+): Promise<Report> {
   const progress =
     options.progress && !options.quiet && process.stderr.isTTY ? progressReporter(process.stderr) : undefined;
-  const hub = target.startsWith(HUB_PREFIX) ? await resolveHubTarget(target.slice(HUB_PREFIX.length)) : undefined;
-  const report = await audit(hub?.folder ?? target, {
-    extraArtifacts: hub && [hubArtifact(hub)],
-    displayTarget: target,
+  const report = await audit(folder, {
+    ...extra,
+    displayTarget,
     policy,
     rules: BUILT_IN_RULES.all(),
     modelRules: BUILT_IN_MODEL_RULES.all(),
@@ -39,21 +79,34 @@ export async function runScan(target: string, options: ScanOptions): Promise<num
     onProgress: progress?.update,
   });
   progress?.done();
+  return report;
+}
+
+/** Writes reports: one as is; several as a JSON array (json) or one after another (other formats). */
+async function emit(reports: Report[], options: ScanOptions) {
   const rules = builtInRuleMetas();
+  const rendered =
+    options.format === 'json' && reports.length !== 1
+      ? `${JSON.stringify(reports, null, 2)}\n`
+      : reports
+          .map((report) =>
+            render(options.format, report, rules, {
+              color: !options.output && options.format === 'text' && process.stdout.isTTY,
+            }),
+          )
+          .join('');
   if (options.output) {
-    await writeFile(options.output, render(options.format, report, rules));
+    await writeFile(options.output, rendered);
     if (!options.quiet && options.format !== 'text') {
-      process.stderr.write(
-        render('text', report, rules, { color: process.stderr.isTTY }).split('\n').filter(Boolean).pop() ?? '',
-      );
-      process.stderr.write('\n');
+      for (const report of reports) {
+        process.stderr.write(
+          `${render('text', report, rules, { color: process.stderr.isTTY }).split('\n').filter(Boolean).pop() ?? ''}\n`,
+        );
+      }
     }
   } else if (!options.quiet) {
-    process.stdout.write(
-      render(options.format, report, rules, { color: options.format === 'text' && process.stdout.isTTY }),
-    );
+    process.stdout.write(rendered);
   }
-  return report.gate.exitCode;
 }
 
 const HUB_PREFIX = 'hf://';

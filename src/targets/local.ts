@@ -24,6 +24,11 @@ export interface Snapshot {
 export interface SnapshotOptions {
   /** Glob patterns, relative to the root, of files to leave out. */
   ignore?: readonly string[];
+  /**
+   * Symbolic links to files under this folder are followed (a Hugging Face cache snapshot links every file to
+   * `../../blobs/<digest>`); any other link is still reported and never followed.
+   */
+  followLinksWithin?: string;
   limits?: AnalysisLimits;
   /** Called as files are read: `done` bytes of the current file, `index` of `total` files. */
   onProgress?: (progress: Progress) => void;
@@ -63,7 +68,8 @@ export async function snapshotLocal(target: string, options: SnapshotOptions = {
   if (!info.isDirectory()) throw new TargetError(`target ${target} is neither a file nor a folder`);
   const root = await realpath(target);
   const ignored = globMatcher([...ALWAYS_IGNORED, ...(options.ignore ?? [])]);
-  const found = await walk(root, ignored, artifacts);
+  const linkRoot = options.followLinksWithin === undefined ? undefined : await realpath(options.followLinksWithin);
+  const found = await walk(root, ignored, artifacts, linkRoot);
   let index = 0;
   for (const { absolute, path, size } of found) {
     index++;
@@ -80,7 +86,12 @@ interface FoundFile {
 }
 
 /** Lists regular files in a stable order; symlinks are never followed, and one leaving the root is a finding. */
-async function walk(root: string, ignored: (path: string) => boolean, artifacts: Artifact[]): Promise<FoundFile[]> {
+async function walk(
+  root: string,
+  ignored: (path: string) => boolean,
+  artifacts: Artifact[],
+  linkRoot: string | undefined,
+): Promise<FoundFile[]> {
   const found: FoundFile[] = [];
   const pending = [root];
   while (pending.length > 0) {
@@ -94,6 +105,11 @@ async function walk(root: string, ignored: (path: string) => boolean, artifacts:
       const info = await lstat(absolute);
       if (info.isSymbolicLink()) {
         const target = await realpath(absolute).catch(() => undefined);
+        if (target !== undefined && linkRoot !== undefined && target.startsWith(linkRoot + sep)) {
+          const linked = await stat(target);
+          if (linked.isFile()) found.push({ absolute: target, path, size: linked.size });
+          continue;
+        }
         if (target === undefined || (target !== root && !target.startsWith(root + sep))) {
           artifacts.push(
             fileArtifact(path, 'unknown', [{ kind: 'symlink-escape', target: target ?? '(dangling link)' }]),

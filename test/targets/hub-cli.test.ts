@@ -1,6 +1,7 @@
 /** `assay scan hf://org/name@rev` end to end against the local Hub look-alike. */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,5 +52,44 @@ describe('assay scan hf://', () => {
       (finding: { ruleId: string }) => finding.ruleId === 'provenance/unpinned-revision',
     );
     expect(unpinned?.message).toContain(commit);
+  });
+});
+
+describe('assay scan --hf-cache', () => {
+  it('audits every cached model, following snapshot links into their blobs and no further', async () => {
+    const cache = await tempFolder({
+      'models--org--good/blobs/aaa': '{"model_type":"bert"}',
+      'models--org--bad/blobs/bbb': callPickle('os', 'system', 'echo pwned', 4),
+      'outside/secret.pkl': callPickle('os', 'system', 'echo outside', 4),
+    });
+    const good = join(cache, 'models--org--good/snapshots', 'a'.repeat(40));
+    const bad = join(cache, 'models--org--bad/snapshots', 'b'.repeat(40));
+    await mkdir(good, { recursive: true });
+    await mkdir(bad, { recursive: true });
+    await symlink('../../blobs/aaa', join(good, 'config.json'));
+    await symlink('../../blobs/bbb', join(bad, 'pytorch_model.bin'));
+    await symlink(join(cache, 'outside/secret.pkl'), join(bad, 'escape.pkl'));
+
+    const tsx = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+    const result = await run(
+      tsx,
+      [join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), 'scan', '--hf-cache', '--format', 'json'],
+      {
+        env: { ...process.env, HF_HUB_CACHE: cache },
+      },
+    ).catch((error: { code: number; stdout: string }) => error);
+    expect('code' in result ? result.code : 0).toBe(1);
+    const reports = JSON.parse(result.stdout) as {
+      target: { path: string };
+      findings: { ruleId: string; file?: string }[];
+    }[];
+    expect(reports.map((report) => report.target.path)).toEqual([
+      `hf-cache:org/bad@${'b'.repeat(40)}`,
+      `hf-cache:org/good@${'a'.repeat(40)}`,
+    ]);
+    const badFindings = reports[0].findings.map((finding) => `${finding.ruleId} ${finding.file}`);
+    expect(badFindings).toContain('security/pickle-dangerous-global pytorch_model.bin');
+    expect(badFindings).toContain('security/symlink-escape escape.pkl');
+    expect(reports[1].findings).toEqual([]);
   });
 });
