@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BUILT_IN_MODEL_RULES, BUILT_IN_RULES, builtInRuleMetas, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
+import { preloadOsvDatabase } from '../checks/supply-chain/dependencies.js';
 import { type AuditOptions, audit } from '../core/audit.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../core/policy.js';
 import type { Report } from '../core/report.js';
@@ -53,7 +54,9 @@ export async function runCacheScan(options: ScanOptions): Promise<number> {
   return codes.includes(1) ? 1 : codes.includes(2) ? 2 : 0;
 }
 
+/** The policy in force; also loads the advisory database the supply-chain rules read. */
 async function policyFor(options: ScanOptions): Promise<Policy> {
+  await preloadOsvDatabase();
   const loaded: Policy = options.policy ? await loadPolicy(options.policy) : DEFAULT_POLICY;
   return options.failOn ? { ...loaded, failOn: options.failOn } : loaded;
 }

@@ -43,7 +43,10 @@ function databaseAt(path: string): OsvDatabase | Error {
   return result;
 }
 
-/** Loads the database named by `ASSAY_OSV_DB` (folder or all.zip) ahead of the audit; rules only read the cache. */
+/**
+ * Loads the database named by `ASSAY_OSV_DB` (folder or all.zip) ahead of the audit; rules only read the cache.
+ * The CLI calls it before auditing (a zip cannot be read synchronously inside a rule).
+ */
 export async function preloadOsvDatabase(path = process.env[OSV_DB_ENV]): Promise<void> {
   if (!path || databases.has(path)) return;
   try {
@@ -52,8 +55,6 @@ export async function preloadOsvDatabase(path = process.env[OSV_DB_ENV]): Promis
     databases.set(path, new Error(`advisory database ${path} could not be loaded: ${(error as Error).message}`));
   }
 }
-
-await preloadOsvDatabase();
 
 function currentDatabase(): OsvDatabase | Error | undefined {
   const path = process.env[OSV_DB_ENV];
