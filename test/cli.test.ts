@@ -1,30 +1,16 @@
 /** The `assay` command as a user runs it: exit codes, formats, files written, errors that say what to do. */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { appendFile, cp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { builtInRuleMetas } from '../src/assay.js';
 import { ruleDoc } from '../src/cli/rules.js';
 import { reportJsonSchema } from '../src/core/report-schema.js';
 import { callPickle } from './fixtures/pickle-writer.js';
-import { PROJECT_ROOT, SHARED_DATA, tempFolder } from './helpers.js';
+import { PROJECT_ROOT, runAssay, SHARED_DATA, tempFolder } from './helpers.js';
 import { reportValidator, sarifValidator } from './report/schema-validators.js';
 
-const run = promisify(execFile);
-const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const MAIN = join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
-
-async function assay(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { cwd: PROJECT_ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const assay = (...args: string[]) => runAssay(args);
 
 describe('assay CLI', () => {
   it('prints its version', async () => {

@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll } from 'vitest';
 import { BUILT_IN_MODEL_RULES, BUILT_IN_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../src/assay.js';
 import { audit } from '../src/core/audit.js';
 import { DEFAULT_POLICY, type Policy } from '../src/core/policy.js';
 import type { Report } from '../src/core/report.js';
 import { type AnalysisLimits, DEFAULT_LIMITS } from '../src/formats/analyse.js';
+
+const runFile = promisify(execFile);
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
 export const SHARED_DATA = join(PROJECT_ROOT, '..', 'shared', 'data');
@@ -58,4 +62,23 @@ export function ruleIds(report: Report): string[] {
 /** Findings at high or above: what fails the default gate. */
 export function serious(report: Report) {
   return report.findings.filter((finding) => finding.severity === 'critical' || finding.severity === 'high');
+}
+
+/** Runs the `assay` CLI from source (through tsx) as a user would; never throws on a non-zero exit. */
+export async function runAssay(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const tsx = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+  try {
+    const { stdout, stderr } = await runFile(tsx, [join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+      maxBuffer: 64 << 20,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }

@@ -1,27 +1,13 @@
 /** `assay diff`: two versions of a tiny safetensors model, tensor by tensor, config key by key, report by report. */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadSide } from '../../src/cli/diff.js';
 import { diffJson, diffSides, type ModelDiff } from '../../src/provenance/diff.js';
 import { callPickle } from '../fixtures/pickle-writer.js';
 import { randomValues, safetensors } from '../fixtures/safetensors-writer.js';
-import { PROJECT_ROOT, tempFolder } from '../helpers.js';
+import { runAssay, tempFolder } from '../helpers.js';
 
-const run = promisify(execFile);
-const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const MAIN = join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
-
-async function assay(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { cwd: PROJECT_ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const assay = (...args: string[]) => runAssay(args);
 
 const CONFIG_V1 = { model_type: 'llama', hidden_size: 4, rope_scaling: { type: 'linear', factor: 2 }, old_key: true };
 const CONFIG_V2 = { model_type: 'llama', hidden_size: 8, rope_scaling: { type: 'linear', factor: 4 }, new_key: 'x' };

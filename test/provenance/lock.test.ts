@@ -1,26 +1,12 @@
 /** `assay lock` / `assay verify`: pin a folder, then catch every byte, file added and file removed since. */
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { compareFiles, createLock, gitHeadCommit, parseLock, serializeLock } from '../../src/provenance/lock.js';
 import { safetensors } from '../fixtures/safetensors-writer.js';
-import { PROJECT_ROOT, tempFolder } from '../helpers.js';
+import { runAssay, tempFolder } from '../helpers.js';
 
-const run = promisify(execFile);
-const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const MAIN = join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
-
-async function assay(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { cwd: PROJECT_ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const assay = (...args: string[]) => runAssay(args);
 
 function model() {
   return {

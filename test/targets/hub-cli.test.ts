@@ -1,30 +1,18 @@
 /** `assay scan hf://org/name@rev` end to end against the local Hub look-alike. */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type HubServer, startHubServer } from '../fixtures/hub-server.js';
 import { callPickle } from '../fixtures/pickle-writer.js';
-import { PROJECT_ROOT, tempFolder } from '../helpers.js';
+import { runAssay, tempFolder } from '../helpers.js';
 
-const run = promisify(execFile);
 let server: HubServer | undefined;
 afterAll(async () => server?.close());
 
 async function scan(spec: string, env: Record<string, string>) {
-  const tsx = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-  try {
-    const { stdout } = await run(tsx, [join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), 'scan', spec, '--format', 'json'], {
-      env: { ...process.env, ...env },
-      maxBuffer: 16 << 20,
-    });
-    return { code: 0, report: JSON.parse(stdout) };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, report: failed.stdout ? JSON.parse(failed.stdout) : undefined, stderr: failed.stderr };
-  }
+  const { code, stdout, stderr } = await runAssay(['scan', spec, '--format', 'json'], env);
+  return { code, report: stdout ? JSON.parse(stdout) : undefined, stderr };
 }
 
 describe('assay scan hf://', () => {
@@ -70,15 +58,8 @@ describe('assay scan --hf-cache', () => {
     await symlink('../../blobs/bbb', join(bad, 'pytorch_model.bin'));
     await symlink(join(cache, 'outside/secret.pkl'), join(bad, 'escape.pkl'));
 
-    const tsx = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-    const result = await run(
-      tsx,
-      [join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), 'scan', '--hf-cache', '--format', 'json'],
-      {
-        env: { ...process.env, HF_HUB_CACHE: cache },
-      },
-    ).catch((error: { code: number; stdout: string }) => error);
-    expect('code' in result ? result.code : 0).toBe(1);
+    const result = await runAssay(['scan', '--hf-cache', '--format', 'json'], { HF_HUB_CACHE: cache });
+    expect(result.code).toBe(1);
     const reports = JSON.parse(result.stdout) as {
       target: { path: string };
       findings: { ruleId: string; file?: string }[];
