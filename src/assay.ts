@@ -4,7 +4,8 @@ import { MODEL_RULES } from './checks/integrity/index.js';
 import { HUB_RULES } from './checks/provenance/hub.js';
 import { SECURITY_RULES } from './checks/security/index.js';
 import { NOT_ANALYSED_RULE_ID } from './checks/security/not-analysed.js';
-import { type RuleMeta, RuleRegistry } from './core/rule.js';
+import type { SectionBuilder } from './core/audit.js';
+import { type Rule, type RuleMeta, RuleRegistry } from './core/rule.js';
 import type { Artifact } from './formats/facts.js';
 
 const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -15,6 +16,19 @@ export const BUILT_IN_RULES = new RuleRegistry<Artifact>([...SECURITY_RULES, ...
 /** Rules that judge the whole model at once (cross-file checks). */
 export const BUILT_IN_MODEL_RULES = new RuleRegistry<readonly Artifact[]>(MODEL_RULES);
 export { NOT_ANALYSED_RULE_ID };
+
+/** What `assay scan` (artifact security, integrity, supply chain, provenance) and `assay audit` (all pillars) run. */
+export interface AuditPlan {
+  rules: Rule<Artifact>[];
+  modelRules: Rule<readonly Artifact[]>[];
+  sections: SectionBuilder[];
+}
+
+export function auditPlan(command: 'scan' | 'audit'): AuditPlan {
+  const scan: AuditPlan = { rules: BUILT_IN_RULES.all(), modelRules: BUILT_IN_MODEL_RULES.all(), sections: [] };
+  if (command === 'scan') return scan;
+  return scan;
+}
 
 /** Metadata of every built-in rule, for reports, `assay rules` and the documentation pages. */
 export function builtInRuleMetas(): RuleMeta[] {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -81,4 +82,21 @@ export async function runAssay(
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/**
+ * The PostgreSQL server the store tests use (`ASSAY_TEST_DATABASE_URL`, set by `.ci/run`). Undefined when there is
+ * none, so the suite can run on a laptop; in CI (`ASSAY_REQUIRE_SERVICES`) a missing server is an error, not a skip.
+ */
+export const TEST_DATABASE_URL = requiredService('ASSAY_TEST_DATABASE_URL', process.env.ASSAY_TEST_DATABASE_URL);
+/** The Chromium binary browser tests drive (`ASSAY_CHROMIUM`, or Debian's `/usr/bin/chromium`). */
+export const CHROMIUM = requiredService(
+  'ASSAY_CHROMIUM',
+  process.env.ASSAY_CHROMIUM || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined),
+);
+
+function requiredService(variable: string, value: string | undefined): string | undefined {
+  if (!value && process.env.ASSAY_REQUIRE_SERVICES)
+    throw new Error(`${variable} is not set but ASSAY_REQUIRE_SERVICES is: start the service (see .ci/run)`);
+  return value || undefined;
 }

@@ -36,7 +36,8 @@ for (const [name, description] of [
     .option('--offline', 'never use the network (local targets never do)')
     .option('--no-progress', 'no progress display on standard error')
     .option('--deep', 'also read tensor data: NaN / Inf / constant tensors, config against shapes')
-    .action(async (target: string | undefined, options) => {
+    .action(async (target: string | undefined, flags) => {
+      const options = { ...flags, command: name };
       if (options.hfCache) process.exitCode = await runCacheScan(options);
       else if (target) process.exitCode = await runScan(target, options);
       else {

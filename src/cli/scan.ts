@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BUILT_IN_MODEL_RULES, BUILT_IN_RULES, builtInRuleMetas, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
+import { auditPlan, builtInRuleMetas, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
 import { preloadOsvDatabase } from '../checks/supply-chain/dependencies.js';
 import { type AuditOptions, audit } from '../core/audit.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../core/policy.js';
@@ -14,6 +14,8 @@ import { type HubTarget, resolveHubTarget } from '../targets/hub.js';
 import { progressReporter } from './progress.js';
 
 export interface ScanOptions {
+  /** `scan` runs the artifact pillars only; `audit` runs everything that applies. */
+  command: 'scan' | 'audit';
   format: OutputFormat;
   output?: string;
   policy?: string;
@@ -74,8 +76,7 @@ async function auditOne(
     ...extra,
     displayTarget,
     policy,
-    rules: BUILT_IN_RULES.all(),
-    modelRules: BUILT_IN_MODEL_RULES.all(),
+    ...auditPlan(options.command),
     limits: { ...DEFAULT_LIMITS, deep: options.deep ?? false },
     notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
     toolVersion: VERSION,

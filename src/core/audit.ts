@@ -3,7 +3,7 @@ import { classifyGlobal } from '../knowledge/classify-global.js';
 import { type Snapshot, type SnapshotOptions, snapshotLocal } from '../targets/local.js';
 import type { Finding } from './finding.js';
 import type { Policy } from './policy.js';
-import { type Report, SCHEMA_VERSION } from './report.js';
+import { type Report, type ReportSections, SCHEMA_VERSION } from './report.js';
 import type { Rule, RuleContext } from './rule.js';
 import { atLeast, SEVERITIES, type Severity, severityRank } from './severity.js';
 
@@ -19,8 +19,15 @@ export interface AuditOptions extends Omit<SnapshotOptions, 'ignore'> {
   extraArtifacts?: readonly Artifact[];
   /** The target as the user named it, when the audited folder is a download of it. */
   displayTarget?: string;
+  /** Runs after the snapshot, before the rules: adds facts that need more than the files (e.g. ancestors' cards). */
+  enrich?: (artifacts: readonly Artifact[]) => Promise<readonly Artifact[]>;
+  /** Builders of the report's pillar sections, from the same artifacts and policy the rules saw. */
+  sections?: readonly SectionBuilder[];
   now?: () => Date;
 }
+
+/** Builds one or more report sections; pure, like a rule. */
+export type SectionBuilder = (artifacts: readonly Artifact[], context: RuleContext) => Partial<ReportSections>;
 
 /** target → snapshot → rules → findings → gate → report. */
 export async function audit(target: string, options: AuditOptions): Promise<Report> {
@@ -28,6 +35,7 @@ export async function audit(target: string, options: AuditOptions): Promise<Repo
   const startedAt = now().toISOString();
   const snapshot = await snapshotLocal(target, { ...options, ignore: options.policy.ignorePaths });
   snapshot.artifacts.push(...(options.extraArtifacts ?? []));
+  if (options.enrich) snapshot.artifacts.push(...(await options.enrich(snapshot.artifacts)));
   const findings = judge(snapshot.artifacts, options);
   return buildReport(options.displayTarget ?? target, snapshot, findings, options, startedAt, now().toISOString());
 }
@@ -36,9 +44,7 @@ export function judge(
   artifacts: readonly Artifact[],
   options: Pick<AuditOptions, 'policy' | 'rules' | 'modelRules'>,
 ): Finding[] {
-  const context: RuleContext = {
-    allowedGlobals: new Map(options.policy.allowGlobals.map((entry) => [entry.global, entry.reason])),
-  };
+  const context = ruleContext(options.policy);
   const findings: Finding[] = [];
   const collect = <T>(rule: Rule<T>, subject: T) => {
     const { meta } = rule;
@@ -60,6 +66,10 @@ export function judge(
   for (const artifact of artifacts) for (const rule of options.rules) collect(rule, artifact);
   for (const rule of options.modelRules ?? []) collect(rule, artifacts);
   return findings.sort(compareFindings);
+}
+
+export function ruleContext(policy: Policy): RuleContext {
+  return { allowedGlobals: new Map(policy.allowGlobals.map((entry) => [entry.global, entry.reason])), policy };
 }
 
 function compareFindings(a: Finding, b: Finding): number {
@@ -100,7 +110,7 @@ function buildReport(
     ...(failingNotAnalysed.length > 0 ? [`${failingNotAnalysed.length} item(s) could not be analysed`] : []),
   ];
   const exitCode = failingOnFindings.length > 0 ? 1 : failingNotAnalysed.length > 0 ? 2 : 0;
-  const allowed = new Map(policy.allowGlobals.map((entry) => [entry.global, entry.reason]));
+  const context = ruleContext(policy);
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'assay', version: options.toolVersion },
@@ -123,10 +133,11 @@ function buildReport(
       globals: snapshot.artifacts.flatMap((artifact) =>
         artifact.facts.flatMap((fact) => {
           if (fact.kind !== 'pickle-global') return [];
-          const verdict = classifyGlobal(fact.module, fact.name, allowed).verdict;
+          const verdict = classifyGlobal(fact.module, fact.name, context.allowedGlobals).verdict;
           return [{ file: artifact.file, member: artifact.member, global: `${fact.module}.${fact.name}`, verdict }];
         }),
       ),
     },
+    ...Object.assign({}, ...(options.sections ?? []).map((build) => build(snapshot.artifacts, context))),
   };
 }

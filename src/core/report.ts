@@ -50,6 +50,13 @@ export const SecuritySection = z.object({
     .describe('Every import a pickle performs, with how the knowledge tables classed it'),
 });
 
+/**
+ * Sections other pillars add to the report (dependencies, compliance, evaluation, ...). Each is optional: a section
+ * appears when the analysis behind it ran. Section schemas live in their own modules under `core/sections/`.
+ */
+export const ReportSections = z.object({});
+export type ReportSections = z.infer<typeof ReportSections>;
+
 export const Report = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   tool: z.object({ name: z.literal('assay'), version: z.string() }),
@@ -62,5 +69,6 @@ export const Report = z.object({
   gate: Gate,
   verdict: z.enum(['pass', 'fail']),
   security: SecuritySection.optional(),
+  ...ReportSections.shape,
 });
 export type Report = z.infer<typeof Report>;

@@ -1,4 +1,5 @@
 import type { Finding, Pillar, Reference } from './finding.js';
+import type { Policy } from './policy.js';
 import type { Severity } from './severity.js';
 
 /** Rule metadata: everything the documentation page and the report need to explain a finding. */
@@ -32,6 +33,8 @@ export interface Rule<T> {
 export interface RuleContext {
   /** Globals the policy accepts, keyed by "module.name", with the reason the user gave. */
   allowedGlobals: ReadonlyMap<string, string>;
+  /** The policy in force (intended use, thresholds) for rules whose verdict depends on it. */
+  policy: Policy;
 }
 
 export class RuleRegistry<T> {

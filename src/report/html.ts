@@ -2,6 +2,7 @@ import type { Finding, Reference } from '../core/finding.js';
 import type { Report } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
 import { SEVERITIES, type Severity, severityRank } from '../core/severity.js';
+import { REPORT_SECTIONS } from './sections.js';
 import {
   compareStrings,
   describeLocation,
@@ -268,6 +269,12 @@ export function renderHtml(report: Report, rules: RuleMeta[]): string {
       '</section>',
     );
   }
+
+  for (const section of REPORT_SECTIONS.filter((candidate) => candidate.present(report)))
+    out.push(
+      `<h2 id="${section.id}">${h(section.title)}</h2>`,
+      `<section class="pillar">${section.html(report)}</section>`,
+    );
 
   // Files
   const byFile = new Map<string, Finding[]>();

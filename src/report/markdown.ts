@@ -1,5 +1,6 @@
 import type { Report } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
+import { REPORT_SECTIONS } from './sections.js';
 import {
   compareStrings,
   describeLocation,
@@ -91,6 +92,9 @@ export function renderMarkdown(report: Report, rules: RuleMeta[]): string {
     }
     out.push('');
   }
+
+  for (const section of REPORT_SECTIONS.filter((candidate) => candidate.present(report)))
+    out.push(`## ${section.title}`, '', ...section.markdown(report), '');
 
   const files = [...report.files].sort((a, b) => compareStrings(a.path, b.path));
   out.push('## Files', '');

@@ -2,6 +2,7 @@ import type { Finding } from '../core/finding.js';
 import type { Report } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
 import { SEVERITIES, type Severity, severityRank } from '../core/severity.js';
+import { REPORT_SECTIONS } from './sections.js';
 
 /*
  * The terminal renderer, plus the small helpers the other human-facing renderers (HTML, Markdown) share:
@@ -190,6 +191,11 @@ export function renderText(report: Report, _rules: RuleMeta[], options: TextOpti
     const title = group.file === undefined ? 'general' : revealControls(group.file);
     lines.push('', `${paint.bold(title)}${format ? paint.dim(`  (${format})`) : ''}`);
     for (const finding of group.findings) lines.push(...renderFinding(finding, paint));
+  }
+
+  for (const section of REPORT_SECTIONS.filter((candidate) => candidate.present(report))) {
+    lines.push('', paint.bold(section.title));
+    for (const line of section.text(report)) lines.push(`  ${revealControls(line)}`);
   }
 
   lines.push('');
