@@ -2,6 +2,7 @@ import type { ChatTemplateFact } from './chat-template.js';
 import type { DependencyFact } from './dependencies.js';
 import type { GgufFact } from './gguf.js';
 import type { KerasFact } from './keras.js';
+import type { ModelCardFact } from './model-card.js';
 import type { ModelConfigFact } from './model-config.js';
 import type { OnnxFact } from './onnx.js';
 import type { PythonCodeFact } from './python-code.js';
@@ -135,6 +136,7 @@ export type Fact =
   | KerasFact
   | SavedModelFact
   | ModelConfigFact
+  | ModelCardFact
   | PythonCodeFact
   | SecretFact
   | DependencyFact;

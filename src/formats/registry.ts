@@ -3,6 +3,7 @@ import { chatTemplateInspector } from './chat-template.js';
 import { dependencyInspector } from './dependencies.js';
 import { ggufFormat } from './gguf.js';
 import { kerasConfigInspector, kerasH5Format } from './keras.js';
+import { modelCardInspector } from './model-card.js';
 import { modelConfigInspector } from './model-config.js';
 import { onnxFormat } from './onnx.js';
 import type { BinaryFormat, TextInspector } from './plugins.js';
@@ -21,6 +22,7 @@ export const BINARY_FORMATS: readonly BinaryFormat[] = [
 
 export const TEXT_INSPECTORS: readonly TextInspector[] = [
   modelConfigInspector,
+  modelCardInspector,
   chatTemplateInspector,
   kerasConfigInspector,
   pythonCodeInspector,
