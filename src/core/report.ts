@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Finding } from './finding.js';
+import { DependenciesSection } from './sections/dependencies.js';
 import { Severity } from './severity.js';
 
 export const SCHEMA_VERSION = '1.0.0';
@@ -54,7 +55,9 @@ export const SecuritySection = z.object({
  * Sections other pillars add to the report (dependencies, compliance, evaluation, ...). Each is optional: a section
  * appears when the analysis behind it ran. Section schemas live in their own modules under `core/sections/`.
  */
-export const ReportSections = z.object({});
+export const ReportSections = z.object({
+  dependencies: DependenciesSection.optional(),
+});
 export type ReportSections = z.infer<typeof ReportSections>;
 
 export const Report = z.object({
