@@ -2,17 +2,19 @@
 import { createRequire } from 'node:module';
 import { MODEL_RULES } from './checks/integrity/index.js';
 import { HUB_RULES } from './checks/provenance/hub.js';
+import { MODEL_CARD_RULES } from './checks/provenance/model-card.js';
 import { SECURITY_RULES } from './checks/security/index.js';
 import { NOT_ANALYSED_RULE_ID } from './checks/security/not-analysed.js';
 import type { SectionBuilder } from './core/audit.js';
 import { type Rule, type RuleMeta, RuleRegistry } from './core/rule.js';
+import { buildModelSection } from './core/sections/model.js';
 import type { Artifact } from './formats/facts.js';
 
 const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export const VERSION: string = packageJson.version;
 /** Every built-in rule, keyed by its stable id (the registry refuses duplicates). */
-export const BUILT_IN_RULES = new RuleRegistry<Artifact>([...SECURITY_RULES, ...HUB_RULES]);
+export const BUILT_IN_RULES = new RuleRegistry<Artifact>([...SECURITY_RULES, ...HUB_RULES, ...MODEL_CARD_RULES]);
 /** Rules that judge the whole model at once (cross-file checks). */
 export const BUILT_IN_MODEL_RULES = new RuleRegistry<readonly Artifact[]>(MODEL_RULES);
 export { NOT_ANALYSED_RULE_ID };
@@ -25,7 +27,11 @@ export interface AuditPlan {
 }
 
 export function auditPlan(command: 'scan' | 'audit'): AuditPlan {
-  const scan: AuditPlan = { rules: BUILT_IN_RULES.all(), modelRules: BUILT_IN_MODEL_RULES.all(), sections: [] };
+  const scan: AuditPlan = {
+    rules: BUILT_IN_RULES.all(),
+    modelRules: BUILT_IN_MODEL_RULES.all(),
+    sections: [buildModelSection],
+  };
   if (command === 'scan') return scan;
   return scan;
 }

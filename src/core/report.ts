@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Finding } from './finding.js';
 import { DependenciesSection } from './sections/dependencies.js';
+import { ModelSection } from './sections/model.js';
 import { Severity } from './severity.js';
 
 export const SCHEMA_VERSION = '1.0.0';
@@ -57,6 +58,7 @@ export const SecuritySection = z.object({
  */
 export const ReportSections = z.object({
   dependencies: DependenciesSection.optional(),
+  model: ModelSection.optional(),
 });
 export type ReportSections = z.infer<typeof ReportSections>;
 

@@ -38,11 +38,16 @@ export type ModelCardFact =
   | { kind: 'model-card-malformed'; detail: string; line?: number };
 
 const CARD_NAME = /^(readme|modelcard|model_card)\.md$/i;
+
+/** Whether a path (relative to the model folder) is a card that speaks for the model: top level, README.md and kin. */
+export function isModelCardPath(path: string): boolean {
+  return CARD_NAME.test(path);
+}
 const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
 
 export const modelCardInspector: TextInspector = {
   // Only the card at the top of the model folder speaks for the model; READMEs deeper down describe other things.
-  accepts: ({ name, container, file }) => container === undefined && file === name && CARD_NAME.test(name),
+  accepts: ({ name, container, file }) => container === undefined && file === name && isModelCardPath(name),
   async inspect(input) {
     const fact = await parseModelCard(input.text);
     if (fact) input.facts.push(fact);

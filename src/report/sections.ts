@@ -1,4 +1,5 @@
 import type { Report } from '../core/report.js';
+import { modelSectionRenderer } from './sections/model.js';
 
 /**
  * How one pillar section of the report (dependencies, compliance, evaluation, ...) is shown to people. The text,
@@ -20,4 +21,4 @@ export interface SectionRenderer {
 }
 
 /** Registered in display order; each section module adds itself here. */
-export const REPORT_SECTIONS: readonly SectionRenderer[] = [];
+export const REPORT_SECTIONS: readonly SectionRenderer[] = [modelSectionRenderer];
