@@ -1,8 +1,10 @@
-/** Writes schema/report.schema.json from the zod schemas (the one source of the report's types). */
+/** Writes every published JSON Schema into schema/ from the zod schemas (the one source of the types). */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { reportJsonSchema } from '../src/core/report-schema.js';
+import { PUBLISHED_SCHEMAS, publishedJsonSchema } from '../src/core/report-schema.js';
 
-const target = join(import.meta.dirname, '..', 'schema', 'report.schema.json');
-writeFileSync(target, `${JSON.stringify(reportJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${target}`);
+for (const entry of PUBLISHED_SCHEMAS) {
+  const target = join(import.meta.dirname, '..', 'schema', entry.file);
+  writeFileSync(target, `${JSON.stringify(publishedJsonSchema(entry), null, 2)}\n`);
+  console.log(`wrote ${target}`);
+}

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { Severity } from './severity.js';
+import { loadYamlFile } from './yaml-file.js';
 
 export const Policy = z
   .object({
@@ -29,25 +29,6 @@ export const DEFAULT_POLICY: Policy = Policy.parse({});
 export class PolicyError extends Error {}
 
 /** Loads a YAML or JSON policy file; errors name the file and the offending key. */
-export async function loadPolicy(path: string): Promise<Policy> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PolicyError(`cannot read policy file ${path}: ${(error as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    // Loaded on demand: the YAML parser costs ~90 ms of start-up that most runs (no policy file) do not need.
-    const { parse: parseYaml } = await import('yaml');
-    raw = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new PolicyError(`policy file ${path} is not valid YAML or JSON: ${(error as Error).message}`);
-  }
-  const result = Policy.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new PolicyError(`policy file ${path} is invalid:\n  ${problems.join('\n  ')}`);
-  }
-  return result.data;
+export function loadPolicy(path: string): Promise<Policy> {
+  return loadYamlFile(path, Policy, 'policy file', (message) => new PolicyError(message));
 }
