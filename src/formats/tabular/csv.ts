@@ -32,6 +32,7 @@ export async function* readCsv(file: string, options: ReadOptions = {}): AsyncGe
       skip_empty_lines: true,
       max_record_size: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       relax_column_count: true,
+      info: true,
     }),
   );
   let columns: string[] | undefined;
@@ -39,7 +40,7 @@ export async function* readCsv(file: string, options: ReadOptions = {}): AsyncGe
   let rowNumber = 0;
   let firstRow = 1;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (!columns) {
         columns = checkHeader(file, record, 'line 1');
         continue;
@@ -48,7 +49,7 @@ export async function* readCsv(file: string, options: ReadOptions = {}): AsyncGe
       if (record.length !== columns.length) {
         throw new TabularError(
           file,
-          `line ${parser.info.lines}`,
+          `line ${info.lines}`,
           `row ${rowNumber} has ${record.length} fields but the header has ${columns.length}; fix the row or the delimiter`,
         );
       }
