@@ -4,8 +4,9 @@ import { MODEL_RULES } from './checks/integrity/index.js';
 import { HUB_RULES } from './checks/provenance/hub.js';
 import { MODEL_CARD_RULES } from './checks/provenance/model-card.js';
 import { SECURITY_RULES } from './checks/security/index.js';
-import { NOT_ANALYSED_RULE_ID } from './checks/security/not-analysed.js';
+import { dependenciesSection } from './checks/supply-chain/dependencies.js';
 import type { SectionBuilder } from './core/audit.js';
+import { NOT_ANALYSED_RULE_ID } from './core/not-analysed.js';
 import { type Rule, type RuleMeta, RuleRegistry } from './core/rule.js';
 import { buildModelSection } from './core/sections/model.js';
 import type { Artifact } from './formats/facts.js';
@@ -30,7 +31,7 @@ export function auditPlan(command: 'scan' | 'audit'): AuditPlan {
   const scan: AuditPlan = {
     rules: BUILT_IN_RULES.all(),
     modelRules: BUILT_IN_MODEL_RULES.all(),
-    sections: [buildModelSection],
+    sections: [buildModelSection, dependenciesSection],
   };
   if (command === 'scan') return scan;
   return scan;

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Enums, Models, Serialize, Spec, Types } from '@cyclonedx/cyclonedx-library';
-import { NOT_ANALYSED_RULE_ID } from '../checks/security/not-analysed.js';
+import { Enums, Models, Serialize, SPDX, Spec, Types } from '@cyclonedx/cyclonedx-library';
 import type { Finding } from '../core/finding.js';
+import { NOT_ANALYSED_RULE_ID } from '../core/not-analysed.js';
 import type { FileEntry, Report } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
+import type { Dependency } from '../core/sections/dependencies.js';
+import type { ModelSection } from '../core/sections/model.js';
 import type { Severity } from '../core/severity.js';
+import { absoluteUrl, spdxLicenceId } from './licence-ids.js';
 import { findingFingerprint } from './sarif.js';
 import { sortFindings } from './text.js';
 
@@ -39,12 +42,27 @@ import { sortFindings } from './text.js';
  *   a newer rule set keeps the serial: the BOM describes the same artefact, and `metadata.timestamp` (the audit's
  *   finishedAt) and the tool version tell the two apart.
  * - The model `dependsOn` each file component in `dependencies`, which is how a consumer finds its files.
+ * - What the model card claims (the report's `model` section): the card's `license` becomes the model's licence, as
+ *   an SPDX id when it is one (`apache-2.0` → `Apache-2.0`), otherwise a named licence (`license_name`, else the Hub
+ *   id as written) with `license_link` as its URL when that is an absolute URL (a repository path goes into the
+ *   `assay:license-link` property). The card's `datasets` are `data` components (`assay:dataset:<id>`, with a
+ *   `dataset` entry in `data` and the Hub page as a reference when the id is a Hub id), referenced from
+ *   `modelCard.modelParameters.datasets`; `pipeline_tag` is `modelParameters.task`. Claims, not verified facts: the
+ *   BOM says what the card says, and the compliance rules judge it.
+ * - Declared dependencies (the report's `dependencies` section) are `library` components identified by their purl
+ *   (`pkg:pypi/...`, `pkg:npm/...`; version only when pinned), one per purl however many files declare it, with the
+ *   specifiers and where each was found as properties; runtime ones are `required`, optional ones `optional`,
+ *   development ones `excluded`. The model `dependsOn` them. Their advisories are in `vulnerabilities` already, as
+ *   the supply-chain findings.
  * - Lists are sorted by the library (`sortLists`), findings first sorted as the other renderers sort them.
  */
 
 const SOURCE = new Models.Vulnerability.Source({ name: 'assay', url: 'https://github.com/assay/assay' });
 const MODEL_REF = 'assay:model';
 const MODEL_CARD_REF = 'assay:model-card';
+const DATASET_REF = 'assay:dataset:';
+/** A Hub repository id (`org/name` or a bare legacy `name`), which has a page at huggingface.co/datasets/<id>. */
+const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
 
 const DATA_FORMATS: ReadonlySet<string> = new Set([
@@ -118,6 +136,65 @@ function fileComponent(file: FileEntry): Models.Component {
   });
 }
 
+/** The card's licence claim; none when the card names no licence. */
+function modelLicences(model: ModelSection | undefined): Models.License[] {
+  if (!model || (model.license === undefined && model.licenseName === undefined)) return [];
+  const url = absoluteUrl(model.licenseLink);
+  const properties = new Models.PropertyRepository();
+  if (model.licenseLink !== undefined && url === undefined)
+    properties.add(new Models.Property('assay:license-link', model.licenseLink));
+  const id = spdxLicenceId(model.license);
+  if (id !== undefined && SPDX.isSupportedSpdxId(id)) return [new Models.SpdxLicense(id, { url, properties })];
+  if (model.license !== undefined) properties.add(new Models.Property('assay:license', model.license));
+  return [new Models.NamedLicense(model.licenseName ?? (model.license as string), { url, properties })];
+}
+
+function datasetComponent(id: string): Models.Component {
+  const url = absoluteUrl(id) ?? (HUB_ID.test(id) ? `https://huggingface.co/datasets/${id}` : undefined);
+  return new Models.Component(Enums.ComponentType.Data, id, {
+    bomRef: `${DATASET_REF}${id}`,
+    ...(url
+      ? {
+          externalReferences: new Models.ExternalReferenceRepository([
+            new Models.ExternalReference(url, Enums.ExternalReferenceType.Website),
+          ]),
+        }
+      : {}),
+  });
+}
+
+const SCOPE: Record<Dependency['scope'], Enums.ComponentScope> = {
+  runtime: Enums.ComponentScope.Required,
+  optional: Enums.ComponentScope.Optional,
+  dev: Enums.ComponentScope.Excluded,
+};
+const SCOPE_ORDER: readonly Dependency['scope'][] = ['runtime', 'optional', 'dev'];
+
+/** One component per purl: the same package declared in several files is one package, found in several places. */
+function dependencyComponents(dependencies: readonly Dependency[]): Models.Component[] {
+  const byPurl = new Map<string, Dependency[]>();
+  for (const dependency of dependencies)
+    byPurl.set(dependency.purl, [...(byPurl.get(dependency.purl) ?? []), dependency]);
+  return [...byPurl].map(([purl, declared]) => {
+    const first = declared[0] as Dependency;
+    const scope = SCOPE_ORDER.find((candidate) => declared.some((dependency) => dependency.scope === candidate));
+    const properties = new Models.PropertyRepository([new Models.Property('assay:ecosystem', first.ecosystem)]);
+    for (const dependency of declared) {
+      const where = [dependency.file, dependency.member, dependency.line].filter((part) => part !== undefined);
+      properties.add(new Models.Property('assay:declared-in', where.join(':')));
+      if (dependency.specifier) properties.add(new Models.Property('assay:specifier', dependency.specifier));
+      if (dependency.url) properties.add(new Models.Property('assay:url', dependency.url));
+    }
+    return new Models.Component(Enums.ComponentType.Library, first.name, {
+      bomRef: `assay:dependency:${purl}`,
+      purl,
+      ...(first.version === undefined ? {} : { version: first.version }),
+      ...(scope ? { scope: SCOPE[scope] } : {}),
+      properties,
+    });
+  });
+}
+
 function cwes(finding: Finding): number[] {
   const numbers: number[] = [];
   for (const reference of finding.references) {
@@ -188,9 +265,15 @@ function modelCard(report: Report, findings: readonly Finding[]): Record<string,
   const considerations: Record<string, unknown> = {};
   if (risks.size > 0) considerations.ethicalConsiderations = [...risks.values()];
   if (limitations.size > 0) considerations.technicalLimitations = [...limitations].sort();
-  if (formats.length === 0 && Object.keys(considerations).length === 0) return undefined;
+  const datasets = [...new Set(report.model?.datasets ?? [])];
+  const modelParameters: Record<string, unknown> = {};
+  if (report.model?.pipelineTag !== undefined) modelParameters.task = report.model.pipelineTag;
+  if (datasets.length > 0) modelParameters.datasets = datasets.map((id) => ({ ref: `${DATASET_REF}${id}` }));
+  const sections = [modelParameters, considerations].filter((part) => Object.keys(part).length > 0);
+  if (formats.length === 0 && sections.length === 0) return undefined;
   return {
     'bom-ref': MODEL_CARD_REF,
+    ...(Object.keys(modelParameters).length > 0 ? { modelParameters } : {}),
     ...(Object.keys(considerations).length > 0 ? { considerations } : {}),
     ...(formats.length > 0 ? { properties: formats.map((format) => ({ name: 'assay:format', value: format })) } : {}),
   };
@@ -204,6 +287,7 @@ export function renderCycloneDx(report: Report, _rules: RuleMeta[]): string {
   const model = new Models.Component(Enums.ComponentType.MachineLearningModel, modelName(report.target), {
     bomRef: MODEL_REF,
     ...(single ? { hashes: new Models.HashDictionary([[Enums.HashAlgorithm['SHA-256'], single.sha256]]) } : {}),
+    licenses: new Models.LicenseRepository(modelLicences(report.model)),
     properties: new Models.PropertyRepository([
       new Models.Property('assay:target', report.target.path),
       new Models.Property('assay:target-kind', report.target.kind),
@@ -214,6 +298,9 @@ export function renderCycloneDx(report: Report, _rules: RuleMeta[]): string {
   const files = new Map<string, Models.Component>();
   for (const file of report.files) if (!files.has(file.path)) files.set(file.path, fileComponent(file));
   for (const component of files.values()) model.dependencies.add(component.bomRef);
+  const libraries = dependencyComponents(report.dependencies?.dependencies ?? []);
+  for (const component of libraries) model.dependencies.add(component.bomRef);
+  const datasets = [...new Set(report.model?.datasets ?? [])].map(datasetComponent);
 
   const timestamp = new Date(report.finishedAt);
   const tool = new Models.Component(Enums.ComponentType.Application, report.tool.name, {
@@ -226,7 +313,7 @@ export function renderCycloneDx(report: Report, _rules: RuleMeta[]): string {
       tools: new Models.Tools({ components: new Models.ComponentRepository([tool]) }),
       component: model,
     }),
-    components: new Models.ComponentRepository(files.values()),
+    components: new Models.ComponentRepository([...files.values(), ...libraries, ...datasets]),
     vulnerabilities: new Models.Vulnerability.VulnerabilityRepository(
       findings.map((finding) => vulnerability(finding, model, files)),
     ),
@@ -235,7 +322,14 @@ export function renderCycloneDx(report: Report, _rules: RuleMeta[]): string {
   const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
   const json = JSON.parse(serializer.serialize(bom, { sortLists: true })) as {
     metadata: { component: Record<string, unknown> };
+    components?: Record<string, unknown>[];
   };
+  // The library has no componentData class: each dataset says what it is in `data`.
+  for (const component of json.components ?? []) {
+    const ref = component['bom-ref'];
+    if (typeof ref === 'string' && ref.startsWith(DATASET_REF))
+      component.data = [{ type: 'dataset', name: ref.slice(DATASET_REF.length) }];
+  }
   const card = modelCard(report, findings);
   if (card) json.metadata.component.modelCard = card;
   return `${JSON.stringify(json, null, 2)}\n`;

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { describe, expect, it } from 'vitest';
+import { auditPlan, NOT_ANALYSED_RULE_ID, VERSION } from '../../src/assay.js';
+import { audit } from '../../src/core/audit.js';
+import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import type { Report } from '../../src/core/report.js';
 import { bomSerialNumber, renderCycloneDx, uuidV5, vulnerabilityId } from '../../src/report/cyclonedx.js';
-import { auditPath, PROJECT_ROOT } from '../helpers.js';
+import { auditPath, PROJECT_ROOT, tempFolder } from '../helpers.js';
 import { cleanReport, hostileReport, SAMPLE_RULES, sampleReport } from './sample-report.js';
 
 interface Bom {
@@ -153,5 +156,144 @@ describe('CycloneDX renderer', () => {
     expect(bom.metadata.component).toMatchObject({ type: 'machine-learning-model', name: 'malicious-model' });
     checkAgainstReport(bom, report);
     expect(bom.vulnerabilities?.some((entry) => entry.ratings[0]?.severity === 'critical')).toBe(true);
+  });
+
+  it('carries the card: licence, datasets as data components referenced from the model card, task', async () => {
+    const folder = await tempFolder({
+      'README.md': [
+        '---',
+        'license: apache-2.0',
+        'datasets: [HuggingFaceH4/ultrachat_200k, wikipedia]',
+        'pipeline_tag: text-generation',
+        '---',
+        '# Tiny',
+      ].join('\n'),
+      'config.json': '{"model_type": "gpt2"}',
+    });
+    const report = await audit(folder, {
+      policy: DEFAULT_POLICY,
+      ...auditPlan('audit'),
+      notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
+      toolVersion: VERSION,
+    });
+    const json = renderCycloneDx(report, SAMPLE_RULES);
+    await expectStrictlyValid(json);
+    const bom = JSON.parse(json) as Bom & { components: { data?: unknown; externalReferences?: { url: string }[] }[] };
+    expect((bom.metadata.component as { licenses?: unknown }).licenses).toEqual([{ license: { id: 'Apache-2.0' } }]);
+    const datasets = bom.components.filter((component) => component.type === 'data');
+    expect(datasets.map((component) => component['bom-ref'])).toEqual([
+      'assay:dataset:HuggingFaceH4/ultrachat_200k',
+      'assay:dataset:wikipedia',
+    ]);
+    expect(datasets[0]?.data).toEqual([{ type: 'dataset', name: 'HuggingFaceH4/ultrachat_200k' }]);
+    expect(datasets[0]?.externalReferences?.[0]?.url).toBe(
+      'https://huggingface.co/datasets/HuggingFaceH4/ultrachat_200k',
+    );
+    const card = bom.metadata.component.modelCard as { modelParameters?: unknown };
+    expect(card.modelParameters).toEqual({
+      task: 'text-generation',
+      datasets: [{ ref: 'assay:dataset:HuggingFaceH4/ultrachat_200k' }, { ref: 'assay:dataset:wikipedia' }],
+    });
+  });
+
+  it('names a licence SPDX does not know, and lists declared dependencies by purl', async () => {
+    const report: Report = {
+      ...sampleReport(),
+      model: {
+        card: { file: 'README.md', status: 'read' },
+        license: 'other',
+        licenseName: 'llama3',
+        licenseLink: 'LICENSE',
+        baseModels: [],
+        datasets: [],
+        languages: [],
+        tags: [],
+      },
+      dependencies: {
+        dependencies: [
+          {
+            ecosystem: 'PyPI',
+            name: 'torch',
+            specifier: '==2.5.1',
+            version: '2.5.1',
+            pinned: true,
+            purl: 'pkg:pypi/torch@2.5.1',
+            scope: 'runtime',
+            file: 'requirements.txt',
+            line: 1,
+            foundBy: 'requirements',
+            advisories: [],
+          },
+          {
+            ecosystem: 'PyPI',
+            name: 'transformers',
+            specifier: '>=4.30',
+            pinned: false,
+            purl: 'pkg:pypi/transformers',
+            scope: 'runtime',
+            file: 'requirements.txt',
+            line: 2,
+            foundBy: 'requirements',
+            advisories: [],
+          },
+          {
+            ecosystem: 'PyPI',
+            name: 'transformers',
+            specifier: '',
+            pinned: false,
+            purl: 'pkg:pypi/transformers',
+            scope: 'runtime',
+            file: 'README.md',
+            foundBy: 'model-card',
+            advisories: [],
+          },
+          {
+            ecosystem: 'npm',
+            name: '@huggingface/transformers',
+            specifier: '3.0.0',
+            version: '3.0.0',
+            pinned: true,
+            purl: 'pkg:npm/%40huggingface/transformers@3.0.0',
+            scope: 'dev',
+            file: 'package.json',
+            foundBy: 'package.json',
+            advisories: [],
+          },
+        ],
+      },
+    };
+    const json = renderCycloneDx(report, SAMPLE_RULES);
+    await expectStrictlyValid(json);
+    const bom = JSON.parse(json) as Bom & {
+      components: { purl?: string; version?: string; scope?: string }[];
+      dependencies: { ref: string; dependsOn?: string[] }[];
+    };
+    expect((bom.metadata.component as { licenses?: unknown }).licenses).toEqual([
+      {
+        license: {
+          name: 'llama3',
+          properties: [
+            { name: 'assay:license', value: 'other' },
+            { name: 'assay:license-link', value: 'LICENSE' },
+          ],
+        },
+      },
+    ]);
+    const libraries = bom.components.filter((component) => component.type === 'library');
+    expect(libraries.map(({ name, purl, version, scope }) => ({ name, purl, version, scope }))).toEqual([
+      {
+        name: '@huggingface/transformers',
+        purl: 'pkg:npm/%40huggingface/transformers@3.0.0',
+        version: '3.0.0',
+        scope: 'excluded',
+      },
+      { name: 'torch', purl: 'pkg:pypi/torch@2.5.1', version: '2.5.1', scope: 'required' },
+      { name: 'transformers', purl: 'pkg:pypi/transformers', version: undefined, scope: 'required' },
+    ]);
+    const transformers = libraries.find((component) => component.name === 'transformers');
+    expect(transformers?.properties).toContainEqual({ name: 'assay:declared-in', value: 'README.md' });
+    expect(transformers?.properties).toContainEqual({ name: 'assay:specifier', value: '>=4.30' });
+    const model = bom.dependencies.find((entry) => entry.ref === 'assay:model');
+    expect(model?.dependsOn).toContain('assay:dependency:pkg:pypi/torch@2.5.1');
   });
 });

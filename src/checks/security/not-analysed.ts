@@ -1,8 +1,7 @@
+import { NOT_ANALYSED_RULE_ID } from '../../core/not-analysed.js';
 import type { FindingDraft } from '../../core/rule.js';
 import type { Fact } from '../../formats/facts.js';
 import { type ArtifactRule, at, where } from '../artifact-rule.js';
-
-export const NOT_ANALYSED_RULE_ID = 'security/not-analysed';
 
 /** Facts that mean some bytes were not analysed, with how much that matters. */
 function describe(fact: Fact): Pick<FindingDraft, 'message' | 'severity'> | undefined {
