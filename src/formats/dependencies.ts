@@ -14,15 +14,19 @@ export type DependencySource =
   | 'setup.cfg'
   | 'environment.yml'
   | 'Pipfile.lock'
-  | 'config.json';
+  | 'config.json'
+  | 'package.json'
+  | 'package-lock.json'
+  | 'model-card'
+  | 'python-import';
 
 export type DependencyFact =
   | {
       kind: 'dependency';
-      ecosystem: 'PyPI';
-      /** PEP 503 normalised. */
+      ecosystem: 'PyPI' | 'npm';
+      /** PyPI: PEP 503 normalised; npm: as published (scoped names keep their `@scope/`). */
       name: string;
-      /** PEP 440 specifier set as declared ('' allows any version). */
+      /** PyPI: PEP 440 specifier set; npm: semver range; as declared ('' allows any version). */
       specifier: string;
       /** Set when the specifier names exactly one version (`==V`, `===V`). */
       pinnedVersion?: string;
@@ -37,6 +41,10 @@ export type DependencyFact =
       hashes?: number;
       /** config.json: the version the model was saved with, not necessarily the one that loads it. */
       savedWith?: boolean;
+      /** Declared for development or as optional; runtime when absent. */
+      scope?: 'dev' | 'optional';
+      /** Python imports: the module names that imply this distribution. */
+      modules?: string[];
     }
   /** `-r other.txt` / `-c constraints.txt`: a file the requirements pull in (inspected on its own when shipped). */
   | { kind: 'dependency-include'; path: string; constraint: boolean; line: number };
@@ -82,7 +90,12 @@ function pinOf(specifier: string): string | undefined {
   return match?.[1];
 }
 
-function dependency(source: DependencySource, name: string, specifier: string, extra: Partial<Dependency>): Dependency {
+export function dependency(
+  source: DependencySource,
+  name: string,
+  specifier: string,
+  extra: Partial<Dependency>,
+): Dependency {
   const spec = specifier.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
   const fact: Dependency = {
     kind: 'dependency',
@@ -168,11 +181,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function pep508List(input: TextInput, source: DependencySource, values: unknown): void {
+function pep508List(input: TextInput, source: DependencySource, values: unknown, scope?: Dependency['scope']): void {
   if (!Array.isArray(values)) return;
   for (const value of values) {
     if (typeof value !== 'string') continue;
     const fact = parseRequirement(value, source, lineOf(input.text, value));
+    if (fact && scope) fact.scope = scope;
     if (fact) input.facts.push(fact);
   }
 }
@@ -213,18 +227,23 @@ function pyproject(input: TextInput): void {
   if (isRecord(project)) {
     pep508List(input, 'pyproject', project.dependencies);
     if (isRecord(project['optional-dependencies'])) {
-      for (const list of Object.values(project['optional-dependencies'])) pep508List(input, 'pyproject', list);
+      for (const list of Object.values(project['optional-dependencies']))
+        pep508List(input, 'pyproject', list, 'optional');
     }
   }
   const tool = document.tool;
   const poetry = isRecord(tool) ? tool.poetry : undefined;
   if (!isRecord(poetry)) return;
-  const tables: unknown[] = [poetry.dependencies, poetry['dev-dependencies']];
+  // Poetry groups other than the implicit main one are development tooling (tests, docs, lint).
+  const tables: [unknown, Dependency['scope']][] = [
+    [poetry.dependencies, undefined],
+    [poetry['dev-dependencies'], 'dev'],
+  ];
   if (isRecord(poetry.group)) {
-    for (const group of Object.values(poetry.group)) if (isRecord(group)) tables.push(group.dependencies);
+    for (const group of Object.values(poetry.group)) if (isRecord(group)) tables.push([group.dependencies, 'dev']);
   }
   const poetryStart = input.text.indexOf('[tool.poetry');
-  for (const table of tables) {
+  for (const [table, scope] of tables) {
     if (!isRecord(table)) continue;
     for (const [name, value] of Object.entries(table)) {
       if (name.toLowerCase() === 'python') continue;
@@ -232,7 +251,7 @@ function pyproject(input: TextInput): void {
       const entries = Array.isArray(value) ? value : [value];
       for (const entry of entries) {
         if (typeof entry === 'string') {
-          input.facts.push(dependency('poetry', name, poetryToPep440(entry), { line }));
+          input.facts.push(dependency('poetry', name, poetryToPep440(entry), { line, scope }));
         } else if (isRecord(entry)) {
           const url = ['git', 'url', 'path'].map((key) => entry[key]).find((field) => typeof field === 'string') as
             | string
@@ -242,7 +261,7 @@ function pyproject(input: TextInput): void {
             ? entry.extras.filter((extra) => typeof extra === 'string')
             : undefined;
           const marker = typeof entry.markers === 'string' ? entry.markers : undefined;
-          input.facts.push(dependency('poetry', name, version, { line, url, extras, marker }));
+          input.facts.push(dependency('poetry', name, version, { line, url, extras, marker, scope }));
         }
       }
     }
@@ -310,6 +329,7 @@ function pipfileLock(input: TextInput): void {
           marker: typeof value.markers === 'string' ? value.markers : undefined,
           hashes: Array.isArray(value.hashes) && value.hashes.length > 0 ? value.hashes.length : undefined,
           url,
+          scope: group === 'develop' ? 'dev' : undefined,
         }),
       );
     }

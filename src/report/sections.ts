@@ -1,4 +1,5 @@
 import type { Report } from '../core/report.js';
+import { dependenciesSectionRenderer } from './sections/dependencies.js';
 import { modelSectionRenderer } from './sections/model.js';
 
 /**
@@ -21,4 +22,4 @@ export interface SectionRenderer {
 }
 
 /** Registered in display order; each section module adds itself here. */
-export const REPORT_SECTIONS: readonly SectionRenderer[] = [modelSectionRenderer];
+export const REPORT_SECTIONS: readonly SectionRenderer[] = [modelSectionRenderer, dependenciesSectionRenderer];

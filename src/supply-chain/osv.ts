@@ -10,6 +10,7 @@ import type { OsvAffected } from './pep440-match.js';
 
 export interface OsvRecord {
   id: string;
+  modified?: string;
   aliases?: string[];
   summary?: string;
   details?: string;
@@ -48,6 +49,8 @@ export class OsvDatabase {
   readonly withdrawn: string[] = [];
   /** Files that were not OSV JSON, with the reason. */
   readonly rejected: { name: string; detail: string }[] = [];
+  /** Newest `modified` time among the records (ISO 8601 strings order as times). */
+  newestModified: string | undefined;
 
   constructor(readonly origin: string) {}
 
@@ -62,6 +65,8 @@ export class OsvDatabase {
     }
     if (this.ids.has(record.id)) return;
     this.ids.add(record.id);
+    if (typeof record.modified === 'string' && (!this.newestModified || record.modified > this.newestModified))
+      this.newestModified = record.modified;
     const keys = new Set<string>();
     for (const affected of record.affected ?? []) {
       const { ecosystem, name } = affected.package ?? {};

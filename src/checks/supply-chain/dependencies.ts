@@ -2,8 +2,10 @@
  * Dependencies against OSV advisories. The database is read from `ASSAY_OSV_DB` (a folder of OSV JSON records or an
  * osv.dev `all.zip`); with none set, `vulnerable-dependency` reports nothing and the dependency facts stay in the report.
  */
+import type { SectionBuilder } from '../../core/audit.js';
 import type { Reference } from '../../core/finding.js';
 import type { FindingDraft, RuleMeta } from '../../core/rule.js';
+import type { DependencyAdvisory, Dependency as DependencyEntry } from '../../core/sections/dependencies.js';
 import type { Severity } from '../../core/severity.js';
 import type { DependencyFact } from '../../formats/dependencies.js';
 import type { Artifact } from '../../formats/facts.js';
@@ -303,3 +305,75 @@ export const unpinnedDependency: ModelRule = {
 };
 
 export const DEPENDENCY_MODEL_RULES: readonly ModelRule[] = [vulnerableDependency, unpinnedDependency];
+
+/** Package URL: `pkg:pypi/name@version`, `pkg:npm/%40scope/name@version` (version only when pinned). */
+export function packageUrl(fact: Dependency): string {
+  const type = fact.ecosystem === 'npm' ? 'npm' : 'pypi';
+  const name = fact.name
+    .split('/')
+    .map((part) => encodeURIComponent(part))
+    .join('/');
+  return `pkg:${type}/${name}${fact.pinnedVersion ? `@${encodeURIComponent(fact.pinnedVersion)}` : ''}`;
+}
+
+function statedSeverity(group: readonly OsvRecord[]): Severity | undefined {
+  const stated = group.map(recordSeverity).filter((severity) => severity !== undefined);
+  return stated.length === 0 ? undefined : groupSeverity(group);
+}
+
+function sectionAdvisories(database: OsvDatabase | Error | undefined, fact: Dependency): DependencyAdvisory[] {
+  if (!(database instanceof OsvDatabase)) return [];
+  return matchDependency(database, fact).map((match) => {
+    const { ids, aliases } = groupIdentifiers(match.group);
+    const about = summary(match.group);
+    const severity = statedSeverity(match.group);
+    return {
+      ids,
+      aliases,
+      ...(about ? { summary: about } : {}),
+      ...(severity ? { severity } : {}),
+      affected: match.pinned
+        ? [`==${match.pinned}`]
+        : [...match.subRanges.map(formatInterval), ...match.listed.map((version) => `==${version}`)],
+    };
+  });
+}
+
+/** The `dependencies` report section: every discovered dependency with the advisories that affect it. */
+export const dependenciesSection: SectionBuilder = (artifacts) => {
+  const found = [...dependencies(artifacts)];
+  if (found.length === 0) return {};
+  const database = currentDatabase();
+  const entries = found.map(({ fact, artifact }): DependencyEntry => {
+    const entry: DependencyEntry = {
+      ecosystem: fact.ecosystem,
+      name: fact.name,
+      specifier: fact.specifier,
+      pinned: fact.pinnedVersion !== undefined,
+      purl: packageUrl(fact),
+      scope: fact.scope ?? 'runtime',
+      file: artifact.file,
+      foundBy: fact.source,
+      advisories: sectionAdvisories(database, fact),
+    };
+    if (fact.pinnedVersion) entry.version = fact.pinnedVersion;
+    if (fact.url) entry.url = fact.url;
+    if (artifact.member !== undefined) entry.member = artifact.member;
+    if (fact.line !== undefined) entry.line = fact.line;
+    return entry;
+  });
+  return {
+    dependencies: {
+      ...(database instanceof OsvDatabase
+        ? {
+            advisoryDatabase: {
+              origin: database.origin,
+              records: database.size,
+              ...(database.newestModified ? { newestModified: database.newestModified } : {}),
+            },
+          }
+        : {}),
+      dependencies: entries,
+    },
+  };
+};
