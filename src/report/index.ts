@@ -3,6 +3,7 @@ import type { RuleMeta } from '../core/rule.js';
 import { renderCycloneDx } from './cyclonedx.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSarif } from './sarif.js';
 import { renderText } from './text.js';
@@ -13,7 +14,7 @@ export { escapeMarkdown, renderMarkdown } from './markdown.js';
 export { findingFingerprint, renderSarif } from './sarif.js';
 export { compareFindings, renderText, summaryLine } from './text.js';
 
-export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'html', 'md', 'cyclonedx'] as const;
+export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'html', 'md', 'junit', 'cyclonedx'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The usual file extension for each format, for callers that name output files. */
@@ -23,6 +24,7 @@ export const OUTPUT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = {
   sarif: '.sarif',
   html: '.html',
   md: '.md',
+  junit: '.junit.xml',
   cyclonedx: '.cdx.json',
 };
 
@@ -48,6 +50,8 @@ export function render(format: OutputFormat, report: Report, rules: RuleMeta[], 
       return renderHtml(report, rules);
     case 'md':
       return renderMarkdown(report, rules);
+    case 'junit':
+      return renderJunit(report, rules);
     case 'cyclonedx':
       return renderCycloneDx(report, rules);
     default: {
