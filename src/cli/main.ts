@@ -6,6 +6,7 @@ import { SEVERITIES } from '../core/severity.js';
 import { OUTPUT_FORMATS } from '../report/index.js';
 import { TargetError } from '../targets/local.js';
 import { runDiff } from './diff.js';
+import { runInit } from './init.js';
 import { runLock, runVerify } from './pin.js';
 import { runRules } from './rules.js';
 import { runCacheScan, runScan } from './scan.js';
@@ -36,6 +37,7 @@ for (const [name, description] of [
     .option('--offline', 'never use the network (local targets never do)')
     .option('--no-progress', 'no progress display on standard error')
     .option('--deep', 'also read tensor data: NaN / Inf / constant tensors, config against shapes')
+    .option('--cards <folder>', 'audit: ancestor model cards for the licence lineage, laid out <org>/<name>/README.md')
     .action(async (target: string | undefined, flags) => {
       const options = { ...flags, command: name };
       if (options.hfCache) process.exitCode = await runCacheScan(options);
@@ -97,6 +99,16 @@ program
   .option('-q, --quiet', 'print nothing; the exit code tells whether they differ')
   .action(async (a: string, b: string, options) => {
     process.exitCode = await runDiff(a, b, options);
+  });
+
+program
+  .command('init')
+  .description('write a starter assay.config.yaml and assay-policy.yaml that point at their JSON Schemas')
+  .argument('[dir]', 'where to write them', '.')
+  .option('--force', 'overwrite existing files')
+  .option('-q, --quiet', 'print nothing')
+  .action(async (dir: string, options) => {
+    process.exitCode = await runInit({ ...options, dir });
   });
 
 try {
