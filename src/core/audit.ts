@@ -23,6 +23,8 @@ export interface AuditOptions extends Omit<SnapshotOptions, 'ignore'> {
   enrich?: (artifacts: readonly Artifact[]) => Promise<readonly Artifact[]>;
   /** Builders of the report's pillar sections, from the same artifacts and policy the rules saw. */
   sections?: readonly SectionBuilder[];
+  /** Findings judged outside the artifact rules (e.g. on an evaluation run), counted in the same gate. */
+  extraFindings?: readonly Finding[];
   now?: () => Date;
 }
 
@@ -36,7 +38,7 @@ export async function audit(target: string, options: AuditOptions): Promise<Repo
   const snapshot = await snapshotLocal(target, { ...options, ignore: options.policy.ignorePaths });
   snapshot.artifacts.push(...(options.extraArtifacts ?? []));
   if (options.enrich) snapshot.artifacts.push(...(await options.enrich(snapshot.artifacts)));
-  const findings = judge(snapshot.artifacts, options);
+  const findings = [...judge(snapshot.artifacts, options), ...(options.extraFindings ?? [])].sort(compareFindings);
   return buildReport(options.displayTarget ?? target, snapshot, findings, options, startedAt, now().toISOString());
 }
 
@@ -46,26 +48,27 @@ export function judge(
 ): Finding[] {
   const context = ruleContext(options.policy);
   const findings: Finding[] = [];
-  const collect = <T>(rule: Rule<T>, subject: T) => {
-    const { meta } = rule;
-    for (const draft of rule.check(subject, context)) {
-      findings.push({
-        ruleId: meta.id,
-        severity: options.policy.severity[meta.id] ?? draft.severity ?? meta.severity,
-        pillar: meta.pillar,
-        title: meta.title,
-        message: draft.message,
-        file: draft.file,
-        location: draft.location,
-        evidence: draft.evidence,
-        remediation: meta.remediation,
-        references: draft.references ?? meta.references,
-      });
-    }
-  };
-  for (const artifact of artifacts) for (const rule of options.rules) collect(rule, artifact);
-  for (const rule of options.modelRules ?? []) collect(rule, artifacts);
+  for (const artifact of artifacts)
+    for (const rule of options.rules) findings.push(...applyRule(rule, artifact, context));
+  for (const rule of options.modelRules ?? []) findings.push(...applyRule(rule, artifacts, context));
   return findings.sort(compareFindings);
+}
+
+/** Runs one rule on one subject; the policy may override the severity. */
+export function applyRule<T>(rule: Rule<T>, subject: T, context: RuleContext): Finding[] {
+  const { meta } = rule;
+  return [...rule.check(subject, context)].map((draft) => ({
+    ruleId: meta.id,
+    severity: context.policy.severity[meta.id] ?? draft.severity ?? meta.severity,
+    pillar: meta.pillar,
+    title: meta.title,
+    message: draft.message,
+    file: draft.file,
+    location: draft.location,
+    evidence: draft.evidence,
+    remediation: meta.remediation,
+    references: draft.references ?? meta.references,
+  }));
 }
 
 export function ruleContext(policy: Policy): RuleContext {

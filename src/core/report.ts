@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Finding } from './finding.js';
+import { ComplianceSection } from './sections/compliance.js';
 import { DependenciesSection } from './sections/dependencies.js';
+import { EvaluationSection } from './sections/evaluation.js';
 import { ModelSection } from './sections/model.js';
 import { Severity } from './severity.js';
 
@@ -57,8 +59,10 @@ export const SecuritySection = z.object({
  * appears when the analysis behind it ran. Section schemas live in their own modules under `core/sections/`.
  */
 export const ReportSections = z.object({
+  compliance: ComplianceSection.optional(),
   dependencies: DependenciesSection.optional(),
   model: ModelSection.optional(),
+  evaluation: EvaluationSection.optional(),
 });
 export type ReportSections = z.infer<typeof ReportSections>;
 
