@@ -25,9 +25,9 @@ export function groupRows(sensitive: readonly (readonly string[])[]): Group[] {
   const rowCount = sensitive[0]?.length ?? 0;
   for (let row = 0; row < rowCount; row++) {
     const key = sensitive.map((column) => column[row]).join(', ');
-    let rows = groups.get(key);
-    if (!rows) groups.set(key, (rows = []));
-    rows.push(row);
+    const rows = groups.get(key);
+    if (rows) rows.push(row);
+    else groups.set(key, [row]);
   }
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, rows]) => ({ key, rows }));
 }
@@ -141,7 +141,9 @@ function statistics(metrics: readonly MetricName[], outcomes: Outcomes, groups: 
   for (const metric of metrics) {
     const metricValues = values[metric];
     flat.set(`${metric}/overall`, metricValues.overall);
-    groups.forEach((group, i) => flat.set(`${metric}/group/${group.key}`, metricValues.byGroup[i]));
+    groups.forEach((group, i) => {
+      flat.set(`${metric}/group/${group.key}`, metricValues.byGroup[i]);
+    });
     flat.set(`${metric}/min`, groupMin(metricValues));
     flat.set(`${metric}/max`, groupMax(metricValues));
     for (const method of METHODS) {
