@@ -1,5 +1,6 @@
 /** Composition root: the built-in rules and the version, handed to the pipeline by the CLI. */
 import { createRequire } from 'node:module';
+import { COMPLIANCE_MODEL_RULES, complianceSection } from './checks/compliance/index.js';
 import { MODEL_RULES } from './checks/integrity/index.js';
 import { HUB_RULES } from './checks/provenance/hub.js';
 import { MODEL_CARD_RULES } from './checks/provenance/model-card.js';
@@ -18,6 +19,8 @@ export const VERSION: string = packageJson.version;
 export const BUILT_IN_RULES = new RuleRegistry<Artifact>([...SECURITY_RULES, ...HUB_RULES, ...MODEL_CARD_RULES]);
 /** Rules that judge the whole model at once (cross-file checks). */
 export const BUILT_IN_MODEL_RULES = new RuleRegistry<readonly Artifact[]>(MODEL_RULES);
+/** Whole-model rules only `assay audit` runs (compliance: licences and lineage against the intended use). */
+export const AUDIT_MODEL_RULES = new RuleRegistry<readonly Artifact[]>(COMPLIANCE_MODEL_RULES);
 export { NOT_ANALYSED_RULE_ID };
 
 /** What `assay scan` (artifact security, integrity, supply chain, provenance) and `assay audit` (all pillars) run. */
@@ -34,10 +37,14 @@ export function auditPlan(command: 'scan' | 'audit'): AuditPlan {
     sections: [buildModelSection, dependenciesSection],
   };
   if (command === 'scan') return scan;
-  return scan;
+  return {
+    ...scan,
+    modelRules: [...scan.modelRules, ...AUDIT_MODEL_RULES.all()],
+    sections: [...scan.sections, complianceSection],
+  };
 }
 
 /** Metadata of every built-in rule, for reports, `assay rules` and the documentation pages. */
 export function builtInRuleMetas(): RuleMeta[] {
-  return [...BUILT_IN_RULES.all(), ...BUILT_IN_MODEL_RULES.all()].map((rule) => rule.meta);
+  return [...BUILT_IN_RULES.all(), ...BUILT_IN_MODEL_RULES.all(), ...AUDIT_MODEL_RULES.all()].map((rule) => rule.meta);
 }

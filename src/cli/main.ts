@@ -38,6 +38,7 @@ for (const [name, description] of [
     .option('--no-progress', 'no progress display on standard error')
     .option('--deep', 'also read tensor data: NaN / Inf / constant tensors, config against shapes')
     .option('--cards <folder>', 'audit: ancestor model cards for the licence lineage, laid out <org>/<name>/README.md')
+    .option('--cards <folder>', 'audit: ancestor model cards for the licence lineage, laid out <org>/<name>/README.md')
     .action(async (target: string | undefined, flags) => {
       const options = { ...flags, command: name };
       if (options.hfCache) process.exitCode = await runCacheScan(options);

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { auditPlan, builtInRuleMetas, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
 import { preloadOsvDatabase } from '../checks/supply-chain/dependencies.js';
+import { lineageEnricher } from '../compliance/licence-lineage.js';
 import { type AuditOptions, audit } from '../core/audit.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../core/policy.js';
 import type { Report } from '../core/report.js';
@@ -24,6 +25,9 @@ export interface ScanOptions {
   progress: boolean;
   /** Read tensor data for weight sanity checks. */
   deep?: boolean;
+  /** Folder of ancestors' cards (`<org>/<name>/README.md`) for the licence lineage (`audit` only). */
+  cards?: string;
+  offline?: boolean;
 }
 
 /** Runs the audit, writes the report, and returns the exit code the gate decided. */
@@ -32,6 +36,7 @@ export async function runScan(target: string, options: ScanOptions): Promise<num
   const hub = target.startsWith(HUB_PREFIX) ? await resolveHubTarget(target.slice(HUB_PREFIX.length)) : undefined;
   const report = await auditOne(hub?.folder ?? target, target, policy, options, {
     extraArtifacts: hub && [hubArtifact(hub)],
+    enrich: lineageFor(options, hub !== undefined),
   });
   await emit([report], options);
   return report.gate.exitCode;
@@ -45,7 +50,10 @@ export async function runCacheScan(options: ScanOptions): Promise<number> {
     // Snapshot files are links to ../../blobs/<digest> inside the model's cache folder: follow those, nothing else.
     const followLinksWithin = dirname(dirname(model.folder));
     reports.push(
-      await auditOne(model.folder, `hf-cache:${model.repo}@${model.commit}`, policy, options, { followLinksWithin }),
+      await auditOne(model.folder, `hf-cache:${model.repo}@${model.commit}`, policy, options, {
+        followLinksWithin,
+        enrich: lineageFor(options, false),
+      }),
     );
   }
   if (reports.length === 0 && !options.quiet)
@@ -54,6 +62,13 @@ export async function runCacheScan(options: ScanOptions): Promise<number> {
   // A failure on findings outranks "could not be analysed" (2), which outranks a pass.
   const codes = reports.map((report) => report.gate.exitCode);
   return codes.includes(1) ? 1 : codes.includes(2) ? 2 : 0;
+}
+
+/** `audit` walks the base_model lineage: cards from `--cards`, and from the Hub only when the target is on the Hub. */
+function lineageFor(options: ScanOptions, hubTarget: boolean): AuditOptions['enrich'] {
+  if (options.command !== 'audit') return undefined;
+  const hubEndpoint = hubTarget && !options.offline ? (process.env.HF_ENDPOINT ?? 'https://huggingface.co') : undefined;
+  return lineageEnricher({ cardsFolder: options.cards, hubEndpoint, hubToken: process.env.HF_TOKEN });
 }
 
 /** The policy in force; also loads the advisory database the supply-chain rules read. */
@@ -68,7 +83,7 @@ async function auditOne(
   displayTarget: string,
   policy: Policy,
   options: ScanOptions,
-  extra: Pick<AuditOptions, 'extraArtifacts' | 'followLinksWithin'>,
+  extra: Pick<AuditOptions, 'extraArtifacts' | 'followLinksWithin' | 'enrich'>,
 ): Promise<Report> {
   const progress =
     options.progress && !options.quiet && process.stderr.isTTY ? progressReporter(process.stderr) : undefined;

@@ -2,6 +2,36 @@ import { z } from 'zod';
 import { Severity } from './severity.js';
 import { loadYamlFile } from './yaml-file.js';
 
+/** How the team means to use the model; the compliance engine decides each licence in the lineage against it. */
+export const IntendedUse = z
+  .object({
+    commercial: z.boolean().describe('Used for commercial advantage or monetary compensation'),
+    distribution: z
+      .enum(['internal', 'saas', 'redistribute-weights', 'redistribute-finetune'])
+      .default('internal')
+      .describe('internal use, a hosted service, shipping these weights, or shipping a fine-tune of them'),
+    monthlyActiveUsers: z.number().int().nonnegative().optional().describe('Monthly active users of the product'),
+    annualRevenueUSD: z.number().nonnegative().optional().describe('Annual revenue of the company, in US dollars'),
+    regions: z
+      .array(z.string().min(2))
+      .default([])
+      .describe('Where the company is established and users are: EU, US, or ISO 3166 country codes'),
+    useCases: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('e.g. customer-support, medical-advice, biometric-identification, military, law-enforcement'),
+    usesOutputsToTrainModels: z
+      .boolean()
+      .default(false)
+      .describe("The model's outputs are used to train or improve other models"),
+    modality: z
+      .enum(['text', 'multimodal'])
+      .optional()
+      .describe('The model takes images, audio or video as well as text (default: from the card pipeline tag)'),
+  })
+  .strict();
+export type IntendedUse = z.infer<typeof IntendedUse>;
+
 export const Policy = z
   .object({
     failOn: Severity.default('high').describe('Findings at or above this severity fail the gate'),
@@ -20,6 +50,9 @@ export const Policy = z
       .default([])
       .describe('Extra pickle globals to accept, each with the reason it is safe'),
     ignorePaths: z.array(z.string()).default([]).describe('Glob patterns of files to leave out of the audit'),
+    intendedUse: IntendedUse.optional().describe(
+      "How the model will be used: licence terms (and their ancestors' terms) are decided against it",
+    ),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;

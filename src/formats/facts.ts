@@ -1,7 +1,9 @@
+import type { LineageCardFact } from '../compliance/licence-lineage.js';
 import type { ChatTemplateFact } from './chat-template.js';
 import type { DependencyFact } from './dependencies.js';
 import type { GgufFact } from './gguf.js';
 import type { KerasFact } from './keras.js';
+import type { LicenceTextFact } from './licence-text.js';
 import type { ModelCardFact } from './model-card.js';
 import type { ModelConfigFact } from './model-config.js';
 import type { OnnxFact } from './onnx.js';
@@ -139,6 +141,8 @@ export type Fact =
   | ModelCardFact
   | PythonCodeFact
   | SecretFact
+  | LicenceTextFact
+  | LineageCardFact
   | DependencyFact;
 
 export type FactKind = Fact['kind'];

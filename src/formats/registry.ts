@@ -3,6 +3,7 @@ import { chatTemplateInspector } from './chat-template.js';
 import { dependencyInspector } from './dependencies.js';
 import { ggufFormat } from './gguf.js';
 import { kerasConfigInspector, kerasH5Format } from './keras.js';
+import { licenceTextInspector } from './licence-text.js';
 import { modelCardInspector } from './model-card.js';
 import { modelConfigInspector } from './model-config.js';
 import { onnxFormat } from './onnx.js';
@@ -23,6 +24,7 @@ export const BINARY_FORMATS: readonly BinaryFormat[] = [
 export const TEXT_INSPECTORS: readonly TextInspector[] = [
   modelConfigInspector,
   modelCardInspector,
+  licenceTextInspector,
   chatTemplateInspector,
   kerasConfigInspector,
   pythonCodeInspector,
