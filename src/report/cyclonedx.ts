@@ -7,7 +7,7 @@ import type { RuleMeta } from '../core/rule.js';
 import type { Dependency } from '../core/sections/dependencies.js';
 import type { ModelSection } from '../core/sections/model.js';
 import type { Severity } from '../core/severity.js';
-import { absoluteUrl, spdxLicenceId } from './licence-ids.js';
+import { absoluteUrl, datasetUrl, hubModel, spdxLicenceId } from './bom.js';
 import { findingFingerprint } from './sarif.js';
 import { sortFindings } from './text.js';
 
@@ -16,7 +16,8 @@ import { sortFindings } from './text.js';
  * (test/report/cyclonedx.test.ts).
  *
  * Choices, and why:
- * - The subject (metadata.component) is a `machine-learning-model` named after the target's last path segment; the
+ * - The subject (metadata.component) is a `machine-learning-model` named after the target's last path segment (a Hub
+ *   target `hf://org/name@<commit>`: `org/name`, version the commit, purl `pkg:huggingface/org/name@<commit>`); the
  *   target as given is kept in the `assay:target` property. It carries `hashes` only when the target is one file:
  *   a folder has no single digest, and inventing one (a hash of hashes) would look like something a consumer could
  *   recompute with standard tools.
@@ -61,8 +62,6 @@ const SOURCE = new Models.Vulnerability.Source({ name: 'assay', url: 'https://gi
 const MODEL_REF = 'assay:model';
 const MODEL_CARD_REF = 'assay:model-card';
 const DATASET_REF = 'assay:dataset:';
-/** A Hub repository id (`org/name` or a bare legacy `name`), which has a page at huggingface.co/datasets/<id>. */
-const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
 
 const DATA_FORMATS: ReadonlySet<string> = new Set([
@@ -150,7 +149,7 @@ function modelLicences(model: ModelSection | undefined): Models.License[] {
 }
 
 function datasetComponent(id: string): Models.Component {
-  const url = absoluteUrl(id) ?? (HUB_ID.test(id) ? `https://huggingface.co/datasets/${id}` : undefined);
+  const url = datasetUrl(id);
   return new Models.Component(Enums.ComponentType.Data, id, {
     bomRef: `${DATASET_REF}${id}`,
     ...(url
@@ -284,8 +283,10 @@ export function renderCycloneDx(report: Report, _rules: RuleMeta[]): string {
   const findings = sortFindings(report.findings);
   const single = report.target.kind === 'file' && report.files.length === 1 ? report.files[0] : undefined;
 
-  const model = new Models.Component(Enums.ComponentType.MachineLearningModel, modelName(report.target), {
+  const hub = hubModel(report.target.path);
+  const model = new Models.Component(Enums.ComponentType.MachineLearningModel, hub?.repo ?? modelName(report.target), {
     bomRef: MODEL_REF,
+    ...(hub?.commit ? { version: hub.commit, purl: `pkg:huggingface/${hub.repo}@${hub.commit}` } : {}),
     ...(single ? { hashes: new Models.HashDictionary([[Enums.HashAlgorithm['SHA-256'], single.sha256]]) } : {}),
     licenses: new Models.LicenseRepository(modelLicences(report.model)),
     properties: new Models.PropertyRepository([

@@ -6,6 +6,7 @@ import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSarif } from './sarif.js';
+import { renderSpdx } from './spdx.js';
 import { renderText } from './text.js';
 
 export { escapeHtml, renderHtml } from './html.js';
@@ -14,7 +15,7 @@ export { escapeMarkdown, renderMarkdown } from './markdown.js';
 export { findingFingerprint, renderSarif } from './sarif.js';
 export { compareFindings, renderText, summaryLine } from './text.js';
 
-export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'html', 'md', 'junit', 'cyclonedx'] as const;
+export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'html', 'md', 'junit', 'cyclonedx', 'spdx'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The usual file extension for each format, for callers that name output files. */
@@ -26,6 +27,7 @@ export const OUTPUT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = {
   md: '.md',
   junit: '.junit.xml',
   cyclonedx: '.cdx.json',
+  spdx: '.spdx.json',
 };
 
 export interface RenderOptions {
@@ -54,6 +56,8 @@ export function render(format: OutputFormat, report: Report, rules: RuleMeta[], 
       return renderJunit(report, rules);
     case 'cyclonedx':
       return renderCycloneDx(report, rules);
+    case 'spdx':
+      return renderSpdx(report, rules);
     default: {
       const unknown: never = format;
       throw new Error(`unknown output format ${String(unknown)}`);

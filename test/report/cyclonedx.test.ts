@@ -296,4 +296,21 @@ describe('CycloneDX renderer', () => {
     const model = bom.dependencies.find((entry) => entry.ref === 'assay:model');
     expect(model?.dependsOn).toContain('assay:dependency:pkg:pypi/torch@2.5.1');
   });
+
+  it('identifies a pinned Hub model by its repo id, commit and purl', async () => {
+    const commit = '0123456789abcdef0123456789abcdef01234567';
+    const report: Report = { ...cleanReport(), target: { kind: 'directory', path: `hf://org/Tiny-Model@${commit}` } };
+    const json = renderCycloneDx(report, SAMPLE_RULES);
+    await expectStrictlyValid(json);
+    expect((JSON.parse(json) as Bom).metadata.component).toMatchObject({
+      name: 'org/Tiny-Model',
+      version: commit,
+      purl: `pkg:huggingface/org/Tiny-Model@${commit}`,
+    });
+    const branch = JSON.parse(
+      renderCycloneDx({ ...report, target: { ...report.target, path: 'hf://org/Tiny-Model@main' } }, SAMPLE_RULES),
+    ) as Bom;
+    expect(branch.metadata.component).toMatchObject({ name: 'org/Tiny-Model' });
+    expect((branch.metadata.component as { purl?: string }).purl).toBeUndefined();
+  });
 });

@@ -5,11 +5,11 @@ import { renderJson } from '../../src/report/json.js';
 import { cleanReport, hostileReport, SAMPLE_RULES, sampleReport } from './sample-report.js';
 
 describe('render', () => {
-  it('offers the five formats', () => {
-    expect(OUTPUT_FORMATS).toEqual(['text', 'json', 'sarif', 'html', 'md', 'cyclonedx']);
+  it('offers the eight formats', () => {
+    expect(OUTPUT_FORMATS).toEqual(['text', 'json', 'sarif', 'html', 'md', 'junit', 'cyclonedx', 'spdx']);
     expect(Object.keys(OUTPUT_EXTENSIONS).sort()).toEqual([...OUTPUT_FORMATS].sort());
     expect(isOutputFormat('sarif')).toBe(true);
-    expect(isOutputFormat('junit')).toBe(false);
+    expect(isOutputFormat('pdf')).toBe(false);
   });
 
   it('renders sample reports that are valid against the report schema', () => {
