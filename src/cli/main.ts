@@ -10,6 +10,7 @@ import { runInit } from './init.js';
 import { runLock, runVerify } from './pin.js';
 import { runRules } from './rules.js';
 import { runCacheScan, runScan } from './scan.js';
+import { runSign } from './sign.js';
 
 export const EXIT = { pass: 0, gateFailed: 1, error: 2 } as const;
 
@@ -89,6 +90,18 @@ program
   .option('-q, --quiet', 'print nothing; the exit code tells the verdict')
   .action(async (target: string, options) => {
     process.exitCode = await runVerify(target, options);
+  });
+
+program
+  .command('sign')
+  .description('sign a model with an EC private key: writes an OpenSSF model-signing bundle (model_signing v1 format)')
+  .argument('<target>', 'a model folder (or a single model file)')
+  .requiredOption('--key <pem>', 'the EC P-256 or P-384 private key (PEM)')
+  .option('-o, --output <file>', 'where to write the bundle (default: model.sig inside the folder)')
+  .option('--ignore-paths <path...>', 'files or folders the signature leaves out')
+  .option('-q, --quiet', 'print nothing')
+  .action(async (target: string, options) => {
+    process.exitCode = await runSign(target, options);
   });
 
 program

@@ -190,7 +190,7 @@ function parseStatement(payload: Buffer): Manifest {
 
 // ---------------------------------------------------------------- keys and certificates
 
-function pemBlocks(text: string): { label: string; pem: string }[] {
+export function pemBlocks(text: string): { label: string; pem: string }[] {
   const blocks: { label: string; pem: string }[] = [];
   for (const match of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g))
     blocks.push({ label: match[1], pem: `${match[0]}\n` });
@@ -218,7 +218,7 @@ async function loadCertificates(path: string): Promise<X509Certificate[]> {
   return certs;
 }
 
-function keyDescription(key: KeyObject): { label: string; hash: string | undefined } {
+export function keyDescription(key: KeyObject): { label: string; hash: string | undefined } {
   if (key.asymmetricKeyType !== 'ec') return { label: key.asymmetricKeyType ?? 'unknown', hash: undefined };
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (curve === 'prime256v1') return { label: 'ECDSA P-256, SHA-256', hash: 'sha256' };
@@ -471,7 +471,7 @@ async function compareFiles(
 }
 
 /** Turns a user-given ignore path into a path relative to the model root, or undefined if outside it. */
-function relativeToRoot(root: string, path: string): string | undefined {
+export function relativeToRoot(root: string, path: string): string | undefined {
   const candidates = isAbsolute(path) ? [path] : [resolve(path), resolve(root, path)];
   for (const candidate of candidates) {
     const rel = relative(root, candidate);
