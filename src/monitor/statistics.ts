@@ -182,14 +182,14 @@ export function chiSquareContingency(table: readonly (readonly number[])[], corr
   if (dof === 0) return { statistic: 0, pValue: 1, dof, expected, yates: false, minExpected, lowExpected };
   const yates = correction && dof === 1;
   let statistic = 0;
-  observed.forEach((row, i) =>
-    row.forEach((o, j) => {
+  for (const [i, row] of observed.entries()) {
+    for (const [j, o] of row.entries()) {
       const e = expected[i][j];
       let diff = o - e;
       if (yates) diff -= Math.sign(diff) * Math.min(0.5, Math.abs(diff));
       statistic += diff ** 2 / e;
-    }),
-  );
+    }
+  }
   return { statistic, pValue: chiSquareSf(statistic, dof), dof, expected, yates, minExpected, lowExpected };
 }
 

@@ -142,11 +142,17 @@ describe('binned distances (Evidently)', () => {
     const all = sortedCopy([...inputs.ref, ...inputs.cur]);
     const edges = sturgesEdges(all[0], all[all.length - 1], all.length);
     expect(edges.length).toBe(expected.edges.length);
-    edges.forEach((edge, i) => close(edge, expected.edges[i], STAT));
+    edges.forEach((edge, i) => {
+      close(edge, expected.edges[i], STAT);
+    });
     const counts = histogramCounts(sortedCopy(inputs.ref), edges);
-    counts.forEach((count, i) => close(count / inputs.ref.length, expected.ref_percents[i], STAT));
+    counts.forEach((count, i) => {
+      close(count / inputs.ref.length, expected.ref_percents[i], STAT);
+    });
     const binned = numeric();
-    binned.current.forEach((p, i) => close(p, expected.cur_percents[i], STAT));
+    binned.current.forEach((p, i) => {
+      close(p, expected.cur_percents[i], STAT);
+    });
     expect(binned.rule).toBe('sturges');
   });
 
