@@ -226,6 +226,8 @@ export class Analyser {
           kind: 'text-not-inspected',
           detail: `larger than ${this.limits.maxTextBytes} bytes: configs, code, templates and secrets in it were not inspected`,
         });
+        for (const inspector of inspectors)
+          await inspector.inspectLarge?.({ ...placement, format, source, facts: artifact.facts });
         return;
       }
       for (const inspector of inspectors)

@@ -7,6 +7,7 @@ import type { LicenceTextFact } from './licence-text.js';
 import type { ModelCardFact } from './model-card.js';
 import type { ModelConfigFact } from './model-config.js';
 import type { OnnxFact } from './onnx.js';
+import type { PersonalDataFact } from './personal-data.js';
 import type { PythonCodeFact } from './python-code.js';
 import type { SafetensorsFact } from './safetensors.js';
 import type { SavedModelFact } from './savedmodel.js';
@@ -49,6 +50,7 @@ export type FormatName =
   | 'json'
   | 'text'
   | 'image'
+  | 'parquet'
   | 'empty'
   | 'unknown';
 
@@ -141,6 +143,7 @@ export type Fact =
   | ModelCardFact
   | PythonCodeFact
   | SecretFact
+  | PersonalDataFact
   | LicenceTextFact
   | LineageCardFact
   | DependencyFact;

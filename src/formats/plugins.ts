@@ -40,8 +40,17 @@ export interface TextInput extends Placement {
   facts: Fact[];
 }
 
+/** A text file above `maxTextBytes`: not loaded whole; inspectors that can sample it read through `source`. */
+export interface LargeTextInput extends Placement {
+  source: ByteSource;
+  format: FormatName;
+  facts: Fact[];
+}
+
 /** Reads text files: configs, chat templates, Python code, secrets. Several inspectors may read the same file. */
 export interface TextInspector {
   accepts(input: Omit<TextInput, 'text' | 'facts'>): boolean;
   inspect(input: TextInput): void | Promise<void>;
+  /** Optional: samples a file too large to inspect whole (random access when `source.read` exists). */
+  inspectLarge?(input: LargeTextInput): Promise<void>;
 }

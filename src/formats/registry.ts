@@ -7,6 +7,7 @@ import { licenceTextInspector } from './licence-text.js';
 import { modelCardInspector } from './model-card.js';
 import { modelConfigInspector } from './model-config.js';
 import { onnxFormat } from './onnx.js';
+import { parquetFormat, personalDataInspector } from './personal-data.js';
 import type { BinaryFormat, TextInspector } from './plugins.js';
 import { pythonCodeInspector } from './python-code.js';
 import { safetensorsFormat } from './safetensors.js';
@@ -19,6 +20,7 @@ export const BINARY_FORMATS: readonly BinaryFormat[] = [
   onnxFormat,
   kerasH5Format,
   savedModelFormat,
+  parquetFormat,
 ];
 
 export const TEXT_INSPECTORS: readonly TextInspector[] = [
@@ -30,4 +32,5 @@ export const TEXT_INSPECTORS: readonly TextInspector[] = [
   pythonCodeInspector,
   secretsInspector,
   dependencyInspector,
+  personalDataInspector,
 ];

@@ -233,3 +233,34 @@ export const BASE_CONFIDENCE = {
 
 /** Matches below this confidence are dropped unless the caller asks for them. */
 export const DEFAULT_MIN_CONFIDENCE = 0.4;
+
+/**
+ * Which shipped files are data samples worth scanning for personal data, by name. Parquet files are found by their
+ * bytes. Model configuration, tokenizer and licence files are text too, but hold no records about people.
+ */
+export const DATA_FILE_EXTENSIONS: Readonly<Record<string, 'csv' | 'tsv' | 'json' | 'jsonl' | 'text'>> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.txt': 'text',
+};
+
+export const NOT_DATA_FILES: readonly { name: RegExp; reason: string }[] = [
+  { name: /(?:^|[_-])config\.json$/i, reason: 'model, tokenizer or processor configuration' },
+  {
+    name: /^(?:tokenizer|vocab|merges|special_tokens_map|added_tokens|spiece|dict)\b/i,
+    reason: 'tokenizer vocabulary',
+  },
+  { name: /\.index\.json$/i, reason: 'shard index of weight files' },
+  {
+    name: /^(?:model_index|modules|trainer_state|training_args|chat_template|quantize_config)\.json$/i,
+    reason: 'pipeline and training metadata',
+  },
+  { name: /^(?:requirements|constraints)[\w.-]*\.txt$/i, reason: 'Python dependencies' },
+  {
+    name: /^(?:license|licence|notice|copying|use_policy|authors)\b/i,
+    reason: 'legal notices (authors are named on purpose)',
+  },
+];
