@@ -1,4 +1,5 @@
 import type { Report } from '../core/report.js';
+import { complianceSectionRenderer } from './sections/compliance.js';
 import { dependenciesSectionRenderer } from './sections/dependencies.js';
 import { modelSectionRenderer } from './sections/model.js';
 
@@ -22,4 +23,8 @@ export interface SectionRenderer {
 }
 
 /** Registered in display order; each section module adds itself here. */
-export const REPORT_SECTIONS: readonly SectionRenderer[] = [modelSectionRenderer, dependenciesSectionRenderer];
+export const REPORT_SECTIONS: readonly SectionRenderer[] = [
+  modelSectionRenderer,
+  dependenciesSectionRenderer,
+  complianceSectionRenderer,
+];
