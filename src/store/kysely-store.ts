@@ -1,0 +1,636 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { Finding } from '../core/finding.js';
+import { Report } from '../core/report.js';
+import { SEVERITIES, type Severity } from '../core/severity.js';
+import { type LogEntry, logEntryHash, verifyChain } from './audit-log.js';
+import { canonicalDigest, canonicalJson, sha256Hex } from './canonical-json.js';
+import { reportMetrics } from './metrics.js';
+import { modelDigest } from './model-digest.js';
+import type { AuditRow, Database, DocumentRow } from './schema.js';
+import {
+  type ApiToken,
+  type ApiTokenScope,
+  type AuditSummary,
+  type FindingQuery,
+  type FindingTrendPoint,
+  LogAppend,
+  type MetricPoint,
+  type ModelSummary,
+  RecordAuditMeta,
+  SaveDocument,
+  type Store,
+  type StoredAudit,
+  type StoredDocument,
+  type StoredFinding,
+} from './store.js';
+
+/** Who is acting: `ASSAY_ACTOR`, else the OS user. */
+export function defaultActor(): string {
+  if (process.env.ASSAY_ACTOR) return process.env.ASSAY_ACTOR;
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Rows per multi-row insert: well under SQLite's bound-parameter limit. */
+const INSERT_CHUNK = 200;
+const MIN_ID_PREFIX = 6;
+
+type LogWriter = (entry: LogAppend) => Promise<LogEntry>;
+type AuditWithModel = Selectable<AuditRow> & { model: string };
+
+/** The one Store implementation: kysely over SQLite (better-sqlite3) or PostgreSQL (pg). */
+export class KyselyStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly kind: 'sqlite' | 'postgres',
+    readonly location: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Runs a write in a transaction whose first statement takes the log head's row: on SQLite that takes the write
+   * lock before anything is read (no stale snapshot to upgrade), on PostgreSQL it serialises writers on the chain.
+   */
+  private async write<T>(body: (tx: Transaction<Database>, log: LogWriter) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (tx) => {
+      const head = await tx
+        .updateTable('audit_log_head')
+        .set({ seq: sql`seq + 1` })
+        .where('id', '=', 1)
+        .returning(['seq', 'hash'])
+        .executeTakeFirstOrThrow();
+      let written = false;
+      const log: LogWriter = async (append) => {
+        if (written) throw new Error('one log entry per store write');
+        written = true;
+        const { action, target, subjectId, reportDigest, actor } = LogAppend.parse(append);
+        const content = {
+          seq: head.seq,
+          actor: actor ?? defaultActor(),
+          action,
+          target,
+          subjectId: subjectId ?? null,
+          reportDigest: reportDigest ?? null,
+          at: this.now().toISOString(),
+          prevHash: head.hash,
+        };
+        const entry = { ...content, hash: logEntryHash(content) };
+        await tx
+          .insertInto('audit_log')
+          .values({
+            seq: entry.seq,
+            actor: entry.actor,
+            action: entry.action,
+            target: entry.target,
+            subject_id: entry.subjectId,
+            report_digest: entry.reportDigest,
+            at: entry.at,
+            prev_hash: entry.prevHash,
+            hash: entry.hash,
+          })
+          .execute();
+        await tx.updateTable('audit_log_head').set({ hash: entry.hash }).where('id', '=', 1).execute();
+        return entry;
+      };
+      const result = await body(tx, log);
+      if (!written) throw new Error('every store write appends a log entry');
+      return result;
+    });
+  }
+
+  private async modelId(tx: Transaction<Database>, name: string): Promise<string> {
+    const existing = await tx.selectFrom('models').select('id').where('name', '=', name).executeTakeFirst();
+    if (existing) return existing.id;
+    const id = randomUUID();
+    await tx.insertInto('models').values({ id, name, created_at: this.now().toISOString() }).execute();
+    return id;
+  }
+
+  async recordAudit(report: Report, meta: RecordAuditMeta): Promise<AuditSummary> {
+    const { command, model, actor, metrics, auditId } = RecordAuditMeta.parse(meta);
+    // Stored in the report's own key order, so re-rendering it gives the same bytes as the first time; the digest is
+    // over the canonical form, so it does not depend on that order.
+    const json = JSON.stringify(report);
+    const reportDigest = canonicalDigest(report);
+    const digest = modelDigest(report.files);
+    const id = auditId ?? randomUUID();
+    const active = report.findings.filter((finding) => !finding.suppressed);
+    const counts = Object.fromEntries(
+      SEVERITIES.map((severity) => [severity, active.filter((finding) => finding.severity === severity).length]),
+    ) as Record<Severity, number>;
+    await this.write(async (tx, log) => {
+      const modelId = await this.modelId(tx, model);
+      const targetId = await this.targetId(tx, modelId, digest, report);
+      const row = {
+        model_id: modelId,
+        target_id: targetId,
+        model_digest: digest,
+        command,
+        status: 'finished' as const,
+        verdict: report.verdict,
+        exit_code: report.gate.exitCode,
+        report_digest: reportDigest,
+        ...counts,
+        suppressed: report.summary.suppressed,
+        not_analysed: report.summary.notAnalysed,
+        actor: actor ?? defaultActor(),
+        error: null,
+        started_at: report.startedAt,
+        finished_at: report.finishedAt,
+      };
+      if (auditId) {
+        const updated = await tx
+          .updateTable('audits')
+          .set(row)
+          .where('id', '=', auditId)
+          .where('status', '=', 'running')
+          .executeTakeFirst();
+        if (updated.numUpdatedRows !== 1n) throw new Error(`audit ${auditId} is not a running audit in this store`);
+      } else {
+        await tx
+          .insertInto('audits')
+          .values({ id, ...row })
+          .execute();
+      }
+      await tx.insertInto('reports').values({ audit_id: id, digest: reportDigest, json }).execute();
+      await insertChunked(tx, 'findings', report.findings.map(findingRow(id)));
+      const recordedAt = report.finishedAt;
+      await insertChunked(
+        tx,
+        'metrics',
+        Object.entries({ ...reportMetrics(report), ...metrics }).map(([name, value]) => ({
+          audit_id: id,
+          model_id: modelId,
+          name,
+          value,
+          recorded_at: recordedAt,
+        })),
+      );
+      await log({ action: `${command}.record`, target: model, subjectId: id, reportDigest, actor });
+    });
+    return this.summaryById(id);
+  }
+
+  private async targetId(tx: Transaction<Database>, modelId: string, digest: string, report: Report) {
+    const existing = await tx
+      .selectFrom('targets')
+      .select('id')
+      .where('model_id', '=', modelId)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+    if (existing) return existing.id;
+    const id = randomUUID();
+    await tx
+      .insertInto('targets')
+      .values({
+        id,
+        model_id: modelId,
+        digest,
+        files: report.summary.files,
+        bytes: report.summary.bytes,
+        first_seen_at: report.finishedAt,
+      })
+      .execute();
+    return id;
+  }
+
+  async startAudit(meta: Pick<RecordAuditMeta, 'command' | 'model' | 'actor'>): Promise<AuditSummary> {
+    const { command, model, actor } = RecordAuditMeta.pick({ command: true, model: true, actor: true }).parse(meta);
+    const id = randomUUID();
+    await this.write(async (tx, log) => {
+      await tx
+        .insertInto('audits')
+        .values({
+          id,
+          model_id: await this.modelId(tx, model),
+          target_id: null,
+          model_digest: null,
+          command,
+          status: 'running',
+          verdict: null,
+          exit_code: null,
+          report_digest: null,
+          critical: 0,
+          high: 0,
+          medium: 0,
+          low: 0,
+          info: 0,
+          suppressed: 0,
+          not_analysed: 0,
+          actor: actor ?? defaultActor(),
+          error: null,
+          started_at: this.now().toISOString(),
+          finished_at: null,
+        })
+        .execute();
+      await log({ action: `${command}.start`, target: model, subjectId: id, actor });
+    });
+    return this.summaryById(id);
+  }
+
+  async failAudit(id: string, error: string, actor?: string): Promise<AuditSummary> {
+    await this.write(async (tx, log) => {
+      const audit = await this.auditsWithModel(tx).where('audits.id', '=', id).executeTakeFirst();
+      if (audit?.status !== 'running') throw new Error(`audit ${id} is not a running audit in this store`);
+      await tx
+        .updateTable('audits')
+        .set({ status: 'failed', error, finished_at: this.now().toISOString() })
+        .where('id', '=', id)
+        .execute();
+      await log({ action: `${audit.command}.fail`, target: audit.model, subjectId: id, actor });
+    });
+    return this.summaryById(id);
+  }
+
+  private auditsWithModel(db: Kysely<Database> = this.db) {
+    return db
+      .selectFrom('audits')
+      .innerJoin('models', 'models.id', 'audits.model_id')
+      .selectAll('audits')
+      .select('models.name as model');
+  }
+
+  private async summaryById(id: string): Promise<AuditSummary> {
+    return toSummary(await this.auditsWithModel().where('audits.id', '=', id).executeTakeFirstOrThrow());
+  }
+
+  async getAudit(idOrPrefix: string): Promise<StoredAudit | undefined> {
+    let rows = await this.auditsWithModel().where('audits.id', '=', idOrPrefix).execute();
+    if (rows.length === 0 && idOrPrefix.length >= MIN_ID_PREFIX && /^[0-9a-f-]+$/i.test(idOrPrefix)) {
+      rows = await this.auditsWithModel().where('audits.id', 'like', `${idOrPrefix.toLowerCase()}%`).limit(2).execute();
+      if (rows.length > 1) throw new Error(`audit id prefix ${idOrPrefix} is ambiguous: give more characters`);
+    }
+    const [row] = rows;
+    if (!row) return undefined;
+    const stored = await this.db.selectFrom('reports').select('json').where('audit_id', '=', row.id).executeTakeFirst();
+    return { ...toSummary(row), report: stored ? parseStoredReport(row.id, stored.json) : null };
+  }
+
+  async listAudits(filter: { model?: string; status?: AuditRow['status']; limit?: number } = {}) {
+    let query = this.auditsWithModel();
+    if (filter.model) query = query.where('models.name', '=', filter.model);
+    if (filter.status) query = query.where('audits.status', '=', filter.status);
+    const rows = await query
+      .orderBy('audits.started_at', 'desc')
+      .orderBy('audits.id')
+      .limit(filter.limit ?? 50)
+      .execute();
+    return rows.map(toSummary);
+  }
+
+  async listModels(): Promise<ModelSummary[]> {
+    const models = await this.db
+      .selectFrom('models')
+      .leftJoin('audits', 'audits.model_id', 'models.id')
+      .select(['models.name', (eb) => eb.fn.count<number>('audits.id').as('audits')])
+      .groupBy('models.name')
+      .orderBy('models.name')
+      .execute();
+    return Promise.all(
+      models.map(async ({ name, audits }) => {
+        const [latest] = await this.listAudits({ model: name, limit: 1 });
+        return { name, audits: Number(audits), latest: latest ?? null };
+      }),
+    );
+  }
+
+  async latestAuditForDigest(model: string, digest: string): Promise<AuditSummary | undefined> {
+    const row = await this.auditsWithModel()
+      .where('models.name', '=', model)
+      .where('audits.model_digest', '=', digest)
+      .where('audits.status', '=', 'finished')
+      .orderBy('audits.finished_at', 'desc')
+      .orderBy('audits.started_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toSummary(row);
+  }
+
+  async findingTrend(model: string): Promise<FindingTrendPoint[]> {
+    const audits = (
+      await this.auditsWithModel()
+        .where('models.name', '=', model)
+        .where('audits.status', '=', 'finished')
+        .orderBy('audits.started_at')
+        .execute()
+    ).map(toSummary);
+    const ruleRows = await this.db
+      .selectFrom('findings')
+      .innerJoin('audits', 'audits.id', 'findings.audit_id')
+      .innerJoin('models', 'models.id', 'audits.model_id')
+      .select(['findings.audit_id', 'findings.rule_id'])
+      .distinct()
+      .where('models.name', '=', model)
+      .where('findings.suppressed', '=', 0)
+      .execute();
+    const rulesByAudit = new Map<string, Set<string>>();
+    for (const { audit_id, rule_id } of ruleRows) {
+      const rules = rulesByAudit.get(audit_id) ?? new Set<string>();
+      rules.add(rule_id);
+      rulesByAudit.set(audit_id, rules);
+    }
+    let previous = new Set<string>();
+    return audits.map((audit) => {
+      const rules = rulesByAudit.get(audit.id) ?? new Set<string>();
+      const point = {
+        auditId: audit.id,
+        at: audit.finishedAt ?? audit.startedAt,
+        modelDigest: audit.modelDigest,
+        verdict: audit.verdict,
+        findings: audit.findings,
+        newRules: [...rules].filter((rule) => !previous.has(rule)).sort(),
+        resolvedRules: [...previous].filter((rule) => !rules.has(rule)).sort(),
+      };
+      previous = rules;
+      return point;
+    });
+  }
+
+  async metricTrend(model: string, metric: string): Promise<MetricPoint[]> {
+    const rows = await this.db
+      .selectFrom('metrics')
+      .innerJoin('models', 'models.id', 'metrics.model_id')
+      .select(['metrics.audit_id', 'metrics.recorded_at', 'metrics.value'])
+      .where('models.name', '=', model)
+      .where('metrics.name', '=', metric)
+      .orderBy('metrics.recorded_at')
+      .orderBy('metrics.audit_id')
+      .execute();
+    return rows.map((row) => ({ auditId: row.audit_id, at: row.recorded_at, value: Number(row.value) }));
+  }
+
+  async metricNames(model: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('metrics')
+      .innerJoin('models', 'models.id', 'metrics.model_id')
+      .select('metrics.name')
+      .distinct()
+      .where('models.name', '=', model)
+      .orderBy('metrics.name')
+      .execute();
+    return rows.map((row) => row.name);
+  }
+
+  async findings(query: FindingQuery = {}): Promise<StoredFinding[]> {
+    let select = this.db
+      .selectFrom('findings')
+      .innerJoin('audits', 'audits.id', 'findings.audit_id')
+      .innerJoin('models', 'models.id', 'audits.model_id')
+      .selectAll('findings')
+      .select(['models.name as model', 'audits.started_at']);
+    if (query.model) select = select.where('models.name', '=', query.model);
+    if (query.auditId) select = select.where('findings.audit_id', '=', query.auditId);
+    if (query.ruleId) select = select.where('findings.rule_id', '=', query.ruleId);
+    if (query.severity) select = select.where('findings.severity', '=', query.severity);
+    if (query.pillar) select = select.where('findings.pillar', '=', query.pillar);
+    if (!query.includeSuppressed) select = select.where('findings.suppressed', '=', 0);
+    const rows = await select
+      .orderBy('audits.started_at', 'desc')
+      .orderBy('findings.audit_id')
+      .orderBy('findings.ordinal')
+      .limit(query.limit ?? 1000)
+      .execute();
+    return rows.map((row) => ({
+      auditId: row.audit_id,
+      model: row.model,
+      ruleId: row.rule_id,
+      severity: row.severity as Severity,
+      pillar: row.pillar,
+      title: row.title,
+      file: row.file,
+      member: row.member,
+      suppressed: row.suppressed === 1,
+      at: row.started_at,
+    }));
+  }
+
+  saveBaseline(document: SaveDocument) {
+    return this.saveDocument('baselines', document);
+  }
+  getBaseline(name: string, model?: string) {
+    return this.getDocument('baselines', name, model);
+  }
+  saveProfile(document: SaveDocument) {
+    return this.saveDocument('profiles', document);
+  }
+  getProfile(name: string, model?: string) {
+    return this.getDocument('profiles', name, model);
+  }
+
+  private async saveDocument(table: 'baselines' | 'profiles', document: SaveDocument): Promise<StoredDocument> {
+    const { name, model, kind, data, actor } = SaveDocument.parse(document);
+    const json = canonicalJson(data);
+    const row: DocumentRow = {
+      id: randomUUID(),
+      model_id: null,
+      name,
+      kind,
+      digest: `sha256:${sha256Hex(json)}`,
+      json,
+      created_at: this.now().toISOString(),
+    };
+    await this.write(async (tx, log) => {
+      if (model) row.model_id = await this.modelId(tx, model);
+      await tx.insertInto(table).values(row).execute();
+      await log({ action: `${table.slice(0, -1)}.save`, target: name, subjectId: row.id, actor });
+    });
+    return toDocument(row, model ?? null);
+  }
+
+  private async getDocument(table: 'baselines' | 'profiles', name: string, model?: string) {
+    let query = this.db
+      .selectFrom(table)
+      .leftJoin('models', 'models.id', `${table}.model_id`)
+      .selectAll(table)
+      .select('models.name as model')
+      .where(`${table}.name`, '=', name);
+    query = model ? query.where('models.name', '=', model) : query.where(`${table}.model_id`, 'is', null);
+    const row = await query.orderBy(`${table}.created_at`, 'desc').limit(1).executeTakeFirst();
+    return row && toDocument(row, row.model);
+  }
+
+  async createApiToken(name: string, scopes: ApiTokenScope[], actor?: string) {
+    const token = `assay_${randomBytes(32).toString('base64url')}`;
+    const row = {
+      id: randomUUID(),
+      name,
+      hash: sha256Hex(token),
+      scopes: [...new Set(scopes)].sort().join(' '),
+      created_at: this.now().toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await this.write(async (tx, log) => {
+      await tx.insertInto('api_tokens').values(row).execute();
+      await log({ action: 'token.create', target: name, subjectId: row.id, actor });
+    });
+    return { token, record: toToken(row) };
+  }
+
+  async authenticateApiToken(token: string): Promise<ApiToken | undefined> {
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('hash', '=', sha256Hex(token))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    // Last use is bookkeeping, not an event worth a log entry: updated outside the chained writes.
+    const lastUsedAt = this.now().toISOString();
+    await this.db.updateTable('api_tokens').set({ last_used_at: lastUsedAt }).where('id', '=', row.id).execute();
+    return toToken({ ...row, last_used_at: lastUsedAt });
+  }
+
+  async revokeApiToken(id: string, actor?: string): Promise<ApiToken | undefined> {
+    return this.write(async (tx, log) => {
+      const row = await tx.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new Error(`no API token with id ${id}`);
+      const revokedAt = row.revoked_at ?? this.now().toISOString();
+      await tx.updateTable('api_tokens').set({ revoked_at: revokedAt }).where('id', '=', id).execute();
+      await log({ action: 'token.revoke', target: row.name, subjectId: id, actor });
+      return toToken({ ...row, revoked_at: revokedAt });
+    });
+  }
+
+  async listApiTokens(): Promise<ApiToken[]> {
+    return (await this.db.selectFrom('api_tokens').selectAll().orderBy('created_at').execute()).map(toToken);
+  }
+
+  appendLog(entry: LogAppend): Promise<LogEntry> {
+    return this.write((_tx, log) => log(entry));
+  }
+
+  async listLog(options: { afterSeq?: number; limit?: number } = {}): Promise<LogEntry[]> {
+    let query = this.db.selectFrom('audit_log').selectAll().orderBy('seq');
+    if (options.afterSeq !== undefined) query = query.where('seq', '>', options.afterSeq);
+    if (options.limit !== undefined) query = query.limit(options.limit);
+    return (await query.execute()).map(toLogEntry);
+  }
+
+  async verifyLog() {
+    const head = await this.db
+      .selectFrom('audit_log_head')
+      .select(['seq', 'hash'])
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return verifyChain(this.logPages(), head);
+  }
+
+  /** The whole log, read in pages so verification memory stays bounded. */
+  private async *logPages(): AsyncIterable<LogEntry> {
+    let afterSeq = 0;
+    for (;;) {
+      const page = await this.listLog({ afterSeq, limit: 1000 });
+      yield* page;
+      if (page.length < 1000) return;
+      afterSeq = page[page.length - 1]?.seq ?? afterSeq;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+async function insertChunked<T extends 'findings' | 'metrics'>(
+  tx: Transaction<Database>,
+  table: T,
+  rows: Database[T][],
+) {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    await tx
+      .insertInto(table)
+      .values(rows.slice(start, start + INSERT_CHUNK) as never)
+      .execute();
+  }
+}
+
+function findingRow(auditId: string) {
+  return (finding: Finding, ordinal: number) => ({
+    audit_id: auditId,
+    ordinal,
+    rule_id: finding.ruleId,
+    severity: finding.severity,
+    pillar: finding.pillar,
+    title: finding.title,
+    file: finding.file ?? null,
+    member: finding.location?.member ?? null,
+    suppressed: finding.suppressed ? 1 : 0,
+  });
+}
+
+function toSummary(row: AuditWithModel): AuditSummary {
+  return {
+    id: row.id,
+    model: row.model,
+    modelDigest: row.model_digest,
+    command: row.command,
+    status: row.status,
+    verdict: row.verdict,
+    exitCode: row.exit_code,
+    reportDigest: row.report_digest,
+    findings: Object.fromEntries(SEVERITIES.map((severity) => [severity, Number(row[severity])])) as Record<
+      Severity,
+      number
+    >,
+    suppressed: Number(row.suppressed),
+    notAnalysed: Number(row.not_analysed),
+    actor: row.actor,
+    error: row.error,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** A stored report, checked against this version's schema before anything renders it. */
+function parseStoredReport(auditId: string, json: string): Report {
+  const parsed = Report.safeParse(JSON.parse(json));
+  if (!parsed.success)
+    throw new Error(
+      `the stored report of audit ${auditId} does not match this version's report schema ` +
+        `(${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}); render it with the version that wrote it`,
+    );
+  return parsed.data;
+}
+
+function toDocument(row: DocumentRow, model: string | null): StoredDocument {
+  return {
+    id: row.id,
+    name: row.name,
+    model,
+    kind: row.kind,
+    digest: row.digest,
+    data: JSON.parse(row.json),
+    createdAt: row.created_at,
+  };
+}
+
+function toToken(row: Selectable<Database['api_tokens']>): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes.split(' ').filter(Boolean) as ApiTokenScope[],
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toLogEntry(row: Selectable<Database['audit_log']>): LogEntry {
+  return {
+    seq: Number(row.seq),
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    subjectId: row.subject_id,
+    reportDigest: row.report_digest,
+    at: row.at,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}

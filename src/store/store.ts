@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { Report } from '../core/report.js';
+import { Severity } from '../core/severity.js';
+import type { LogEntry, LogVerification } from './audit-log.js';
+
+export const AuditStatus = z.enum(['running', 'finished', 'failed']);
+
+/** One audit as history lists it: who, what, which bytes, the verdict and the finding counts. */
+export const AuditSummary = z.object({
+  id: z.string(),
+  model: z.string().describe('The model as named (see modelName): hf://org/name or an absolute path'),
+  modelDigest: z.string().nullable().describe('sha256 over the sorted (path, sha256) list of the audited files'),
+  command: z.string(),
+  status: AuditStatus,
+  verdict: z.enum(['pass', 'fail']).nullable(),
+  exitCode: z.number().int().nullable(),
+  reportDigest: z.string().nullable().describe('sha256 of the report as canonical JSON'),
+  findings: z.record(Severity, z.number().int()).describe('Unsuppressed findings per severity'),
+  suppressed: z.number().int(),
+  notAnalysed: z.number().int(),
+  actor: z.string(),
+  error: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type AuditSummary = z.infer<typeof AuditSummary>;
+
+export const StoredAudit = AuditSummary.extend({ report: Report.nullable() });
+export type StoredAudit = z.infer<typeof StoredAudit>;
+
+export const RecordAuditMeta = z.object({
+  command: z.string().describe('scan, audit, eval, ... (what produced the report)'),
+  model: z.string().describe('The model name (see modelName)'),
+  actor: z.string().optional().describe('Who ran it; default ASSAY_ACTOR or the OS user'),
+  metrics: z.record(z.string(), z.number()).optional().describe('Numbers to trend, on top of the summary counts'),
+  auditId: z.string().optional().describe('Finish this audit, begun by startAudit, instead of recording a new one'),
+});
+export type RecordAuditMeta = z.input<typeof RecordAuditMeta>;
+
+export const ModelSummary = z.object({
+  name: z.string(),
+  audits: z.number().int(),
+  latest: AuditSummary.nullable().describe('The most recent audit (any status)'),
+});
+export type ModelSummary = z.infer<typeof ModelSummary>;
+
+export const FindingTrendPoint = z.object({
+  auditId: z.string(),
+  at: z.string(),
+  modelDigest: z.string().nullable(),
+  verdict: z.enum(['pass', 'fail']).nullable(),
+  findings: z.record(Severity, z.number().int()),
+  newRules: z.array(z.string()).describe('Rules with unsuppressed findings here but not in the audit before'),
+  resolvedRules: z.array(z.string()).describe('Rules with unsuppressed findings in the audit before but not here'),
+});
+export type FindingTrendPoint = z.infer<typeof FindingTrendPoint>;
+
+export const MetricPoint = z.object({ auditId: z.string(), at: z.string(), value: z.number() });
+export type MetricPoint = z.infer<typeof MetricPoint>;
+
+export const StoredFinding = z.object({
+  auditId: z.string(),
+  model: z.string(),
+  ruleId: z.string(),
+  severity: Severity,
+  pillar: z.string(),
+  title: z.string(),
+  file: z.string().nullable(),
+  member: z.string().nullable(),
+  suppressed: z.boolean(),
+  at: z.string(),
+});
+export type StoredFinding = z.infer<typeof StoredFinding>;
+
+export const FindingQuery = z.object({
+  model: z.string().optional(),
+  auditId: z.string().optional(),
+  ruleId: z.string().optional(),
+  severity: Severity.optional(),
+  pillar: z.string().optional(),
+  includeSuppressed: z.boolean().optional(),
+  limit: z.number().int().positive().optional(),
+});
+export type FindingQuery = z.infer<typeof FindingQuery>;
+
+/** A baseline or a profile: a named JSON document, optionally tied to a model; each save is a new version. */
+export const StoredDocument = z.object({
+  id: z.string(),
+  name: z.string(),
+  model: z.string().nullable(),
+  kind: z.string().describe('What the document is, e.g. drift-profile; readers check it before parsing data'),
+  digest: z.string(),
+  data: z.unknown(),
+  createdAt: z.string(),
+});
+export type StoredDocument = z.infer<typeof StoredDocument>;
+
+export const SaveDocument = z.object({
+  name: z.string().min(1),
+  model: z.string().optional(),
+  kind: z.string().min(1),
+  data: z.unknown(),
+  actor: z.string().optional(),
+});
+export type SaveDocument = z.input<typeof SaveDocument>;
+
+export const ApiTokenScope = z.enum(['read', 'write', 'admin']);
+export type ApiTokenScope = z.infer<typeof ApiTokenScope>;
+export const ApiToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(ApiTokenScope),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type ApiToken = z.infer<typeof ApiToken>;
+
+export const LogAppend = z.object({
+  action: z.string().min(1),
+  target: z.string(),
+  subjectId: z.string().optional(),
+  reportDigest: z.string().optional(),
+  actor: z.string().optional(),
+});
+export type LogAppend = z.input<typeof LogAppend>;
+
+/**
+ * Audit history, baselines, profiles, tokens and the tamper-evident log, on SQLite or PostgreSQL. Every write runs
+ * in one transaction together with the log entry that describes it: both land, or neither does.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data lives: a file path, or the PostgreSQL URL without its password. */
+  readonly location: string;
+
+  /** Records a finished audit: model, target digest, report, findings, metrics and a log entry, atomically. */
+  recordAudit(report: Report, meta: RecordAuditMeta): Promise<AuditSummary>;
+  /** An audit that is running (for services that report progress); finish it with recordAudit({auditId}). */
+  startAudit(meta: Pick<RecordAuditMeta, 'command' | 'model' | 'actor'>): Promise<AuditSummary>;
+  failAudit(id: string, error: string, actor?: string): Promise<AuditSummary>;
+  /** By id, or by a unique prefix of at least 6 characters; throws on an ambiguous prefix. */
+  getAudit(idOrPrefix: string): Promise<StoredAudit | undefined>;
+  /** Most recent first. */
+  listAudits(filter?: {
+    model?: string;
+    status?: z.infer<typeof AuditStatus>;
+    limit?: number;
+  }): Promise<AuditSummary[]>;
+  listModels(): Promise<ModelSummary[]>;
+  /** The latest finished audit of exactly these bytes: what the deploy gate answers from. */
+  latestAuditForDigest(model: string, digest: string): Promise<AuditSummary | undefined>;
+  /** Oldest first: finding counts per finished audit, with the rules that appeared and disappeared. */
+  findingTrend(model: string): Promise<FindingTrendPoint[]>;
+  /** Oldest first. */
+  metricTrend(model: string, metric: string): Promise<MetricPoint[]>;
+  metricNames(model: string): Promise<string[]>;
+  findings(query?: FindingQuery): Promise<StoredFinding[]>;
+
+  saveBaseline(document: SaveDocument): Promise<StoredDocument>;
+  /** The latest version of the named baseline (for that model, when given). */
+  getBaseline(name: string, model?: string): Promise<StoredDocument | undefined>;
+  saveProfile(document: SaveDocument): Promise<StoredDocument>;
+  getProfile(name: string, model?: string): Promise<StoredDocument | undefined>;
+
+  /** Creates a bearer token; only its sha256 is stored, so the token is returned once, here. */
+  createApiToken(name: string, scopes: ApiTokenScope[], actor?: string): Promise<{ token: string; record: ApiToken }>;
+  /** The token's record when it exists and is not revoked (and marks it used). */
+  authenticateApiToken(token: string): Promise<ApiToken | undefined>;
+  revokeApiToken(id: string, actor?: string): Promise<ApiToken | undefined>;
+  listApiTokens(): Promise<ApiToken[]>;
+
+  /** Appends an entry for something that happened outside the store's own writes (e.g. a report was signed). */
+  appendLog(entry: LogAppend): Promise<LogEntry>;
+  /** Oldest first. */
+  listLog(options?: { afterSeq?: number; limit?: number }): Promise<LogEntry[]>;
+  verifyLog(): Promise<LogVerification>;
+
+  close(): Promise<void>;
+}
