@@ -198,13 +198,19 @@ export const licenceLineageRelaxed: ModelRule = {
     for (const node of lineage) {
       const own = node.licence && licenceById(node.licence.id);
       if (!own?.permissive) continue;
+      // One finding per model and restrictive licence, naming every ancestor under it.
+      const restrictive = new Map<string, string[]>();
       for (const ancestor of ancestorsOf(node, byModel)) {
         const theirs = ancestor.licence && licenceById(ancestor.licence.id);
-        if (!theirs || theirs.permissive) continue;
+        if (theirs && !theirs.permissive)
+          restrictive.set(theirs.id, [...(restrictive.get(theirs.id) ?? []), ancestor.model]);
+      }
+      for (const [licenceId, models] of restrictive) {
+        const theirs = licenceById(licenceId);
         const name = node.model === TARGET_NODE ? 'this model' : node.model;
         yield {
-          message: `${name} declares ${own.id} but its ancestor ${ancestor.model} is under ${theirs.name} (${theirs.spdx}), whose terms still apply`,
-          evidence: { model: node.model, licence: own.id, ancestor: ancestor.model, ancestorLicence: theirs.id },
+          message: `${name} declares ${own.id} but its ancestor${models.length > 1 ? 's' : ''} ${models.join(', ')} ${models.length > 1 ? 'are' : 'is'} under ${theirs?.name} (${theirs?.spdx}), whose terms still apply`,
+          evidence: { model: node.model, licence: own.id, ancestors: models, ancestorLicence: licenceId },
         };
       }
     }
