@@ -5,6 +5,7 @@ import { PolicyError } from '../core/policy.js';
 import { SEVERITIES } from '../core/severity.js';
 import { OUTPUT_FORMATS } from '../report/index.js';
 import { TargetError } from '../targets/local.js';
+import { runDbStatus, runDbUpdate } from './db.js';
 import { runDiff } from './diff.js';
 import { runInit } from './init.js';
 import { runLock, runVerify } from './pin.js';
@@ -36,6 +37,13 @@ for (const [name, description] of [
     .addOption(new Option('--fail-on <severity>', 'fail the gate on findings at or above').choices(SEVERITIES))
     .option('-q, --quiet', 'print nothing; the exit code tells the verdict')
     .option('--offline', 'never use the network (local targets never do)')
+    .addOption(
+      new Option(
+        '--online',
+        'query the OSV API (ASSAY_OSV_API, default https://api.osv.dev) for advisories of the discovered ' +
+          'dependencies; sends only package names, ecosystems and pinned versions',
+      ).conflicts('offline'),
+    )
     .option('--no-progress', 'no progress display on standard error')
     .option('--deep', 'also read tensor data: NaN / Inf / constant tensors, config against shapes')
     .option('--cards <folder>', 'audit: ancestor model cards for the licence lineage, laid out <org>/<name>/README.md')
@@ -102,6 +110,29 @@ program
   .option('-q, --quiet', 'print nothing')
   .action(async (target: string, options) => {
     process.exitCode = await runSign(target, options);
+  });
+
+const db = program
+  .command('db')
+  .description(
+    'the local OSV advisory cache audits use when ASSAY_OSV_DB is not set ($ASSAY_HOME/osv or ~/.cache/assay/osv)',
+  );
+db.command('update')
+  .description(
+    "import osv.dev advisories: an ecosystem's all.zip, a folder of <Ecosystem>/all.zip, or OSV JSON records",
+  )
+  .requiredOption(
+    '--from <path>',
+    'all.zip or folder (download from https://osv-vulnerabilities.storage.googleapis.com/<Ecosystem>/all.zip)',
+  )
+  .option('-q, --quiet', 'print nothing')
+  .action(async (options) => {
+    process.exitCode = await runDbUpdate(options);
+  });
+db.command('status')
+  .description('what the advisory cache holds: records per ecosystem and the newest modified date')
+  .action(async () => {
+    process.exitCode = await runDbStatus();
   });
 
 program

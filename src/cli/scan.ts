@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { auditPlan, builtInRuleMetas, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
-import { preloadOsvDatabase } from '../checks/supply-chain/dependencies.js';
 import { lineageEnricher } from '../compliance/licence-lineage.js';
 import { type AuditOptions, audit } from '../core/audit.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../core/policy.js';
@@ -10,6 +9,8 @@ import type { Severity } from '../core/severity.js';
 import { DEFAULT_LIMITS } from '../formats/analyse.js';
 import type { Artifact, Fact } from '../formats/facts.js';
 import { type OutputFormat, render } from '../report/index.js';
+import { preloadAdvisoryDatabase } from '../supply-chain/advisory-db.js';
+import { useOnlineAdvisories } from '../supply-chain/osv-api.js';
 import { hubCacheDir, listCachedModels } from '../targets/hf-cache.js';
 import { type HubTarget, resolveHubTarget } from '../targets/hub.js';
 import { progressReporter } from './progress.js';
@@ -28,6 +29,8 @@ export interface ScanOptions {
   /** Folder of ancestors' cards (`<org>/<name>/README.md`) for the licence lineage (`audit` only). */
   cards?: string;
   offline?: boolean;
+  /** Ask the OSV API about the discovered dependencies (names, ecosystems, pinned versions only). */
+  online?: boolean;
 }
 
 /** Runs the audit, writes the report, and returns the exit code the gate decided. */
@@ -73,9 +76,17 @@ function lineageFor(options: ScanOptions, hubTarget: boolean): AuditOptions['enr
 
 /** The policy in force; also loads the advisory database the supply-chain rules read. */
 async function policyFor(options: ScanOptions): Promise<Policy> {
-  await preloadOsvDatabase();
+  await preloadAdvisoryDatabase();
   const loaded: Policy = options.policy ? await loadPolicy(options.policy) : DEFAULT_POLICY;
   return options.failOn ? { ...loaded, failOn: options.failOn } : loaded;
+}
+
+/** `--online`: the OSV API's advisories for the discovered dependencies become the database before the rules run. */
+function withOnlineAdvisories(enrich: AuditOptions['enrich']): AuditOptions['enrich'] {
+  return async (artifacts) => {
+    await useOnlineAdvisories(artifacts);
+    return enrich ? enrich(artifacts) : [];
+  };
 }
 
 async function auditOne(
@@ -89,6 +100,7 @@ async function auditOne(
     options.progress && !options.quiet && process.stderr.isTTY ? progressReporter(process.stderr) : undefined;
   const report = await audit(folder, {
     ...extra,
+    enrich: options.online ? withOnlineAdvisories(extra.enrich) : extra.enrich,
     displayTarget,
     policy,
     ...auditPlan(options.command),

@@ -149,9 +149,11 @@ export function loadOsvFolderSync(folder: string): OsvDatabase {
   return database;
 }
 
-/** Loads an osv.dev `all.zip` (records at the zip root) through Assay's own zip reader. */
-export async function loadOsvZip(path: string, maxEntries = 1_000_000): Promise<OsvDatabase> {
-  const database = new OsvDatabase(path);
+/** Yields the JSON entries of an osv.dev `all.zip` (records at the zip root), read through Assay's own zip reader. */
+export async function* osvZipEntries(
+  path: string,
+  maxEntries = 1_000_000,
+): AsyncGenerator<{ name: string; text: string }> {
   const source = fileSource(path, statSync(path).size);
   try {
     const listing = await listZip(source, { maxEntries });
@@ -161,11 +163,17 @@ export async function loadOsvZip(path: string, maxEntries = 1_000_000): Promise<
       if (entry.isDirectory || !entry.name.endsWith('.json')) continue;
       const chunks: Uint8Array[] = [];
       for await (const chunk of openZipEntry(source, entry).stream()) chunks.push(chunk);
-      database.addJson(entry.name, decoder.decode(Buffer.concat(chunks)));
+      yield { name: entry.name, text: decoder.decode(Buffer.concat(chunks)) };
     }
   } finally {
     await source.close();
   }
+}
+
+/** Loads an osv.dev `all.zip`. */
+export async function loadOsvZip(path: string, maxEntries = 1_000_000): Promise<OsvDatabase> {
+  const database = new OsvDatabase(path);
+  for await (const { name, text } of osvZipEntries(path, maxEntries)) database.addJson(name, text);
   return database;
 }
 

@@ -71,6 +71,7 @@ describe('dependencies section', () => {
 
   it('is present for scan too, and says when no advisory database was configured', async () => {
     vi.stubEnv('ASSAY_OSV_DB', '');
+    vi.stubEnv('ASSAY_HOME', await tempFolder({}));
     const report = await auditWithPlan('scan', { 'requirements.txt': 'torch==1.13.0\n' });
     expect(report.dependencies?.advisoryDatabase).toBeUndefined();
     expect(report.dependencies?.dependencies.map((entry) => entry.name)).toEqual(['torch']);

@@ -5,7 +5,7 @@ import type { Finding } from '../../src/core/finding.js';
 import { DEFAULT_LIMITS } from '../../src/formats/analyse.js';
 import { dependencyInspector } from '../../src/formats/dependencies.js';
 import type { Fact } from '../../src/formats/facts.js';
-import { auditFiles, SHARED_DATA } from '../helpers.js';
+import { auditFiles, SHARED_DATA, tempFolder } from '../helpers.js';
 
 function discover(name: string, text: string, format: 'text' | 'json' = 'text') {
   const facts: Fact[] = [];
@@ -181,8 +181,9 @@ describe('end to end', () => {
     );
   });
 
-  it('without ASSAY_OSV_DB reports no vulnerability, only the unpinned declarations', async () => {
+  it('without ASSAY_OSV_DB or a local cache reports no vulnerability, only the unpinned declarations', async () => {
     vi.stubEnv('ASSAY_OSV_DB', '');
+    vi.stubEnv('ASSAY_HOME', await tempFolder({}));
     const report = await auditFiles({ 'requirements.txt': 'torch==1.13.0\nnumpy\n' });
     expect(supplyChain(report.findings).map((finding) => [finding.ruleId, finding.message])).toEqual([
       ['supply-chain/unpinned-dependency', 'numpy is not pinned: it allows any version'],

@@ -1,6 +1,7 @@
 /**
- * Dependencies against OSV advisories. The database is read from `ASSAY_OSV_DB` (a folder of OSV JSON records or an
- * osv.dev `all.zip`); with none set, `vulnerable-dependency` reports nothing and the dependency facts stay in the report.
+ * Dependencies against OSV advisories, from the active advisory database (`ASSAY_OSV_DB`, the local cache of
+ * `assay db update`, or the OSV API with `--online`); with none, `vulnerable-dependency` reports nothing and the
+ * dependencies section lists the dependencies without advisories.
  */
 import type { SectionBuilder } from '../../core/audit.js';
 import type { Reference } from '../../core/finding.js';
@@ -9,14 +10,8 @@ import type { DependencyAdvisory, Dependency as DependencyEntry } from '../../co
 import type { Severity } from '../../core/severity.js';
 import type { DependencyFact } from '../../formats/dependencies.js';
 import type { Artifact } from '../../formats/facts.js';
-import {
-  groupByAlias,
-  groupIdentifiers,
-  loadOsvDatabase,
-  loadOsvFolderSync,
-  OsvDatabase,
-  type OsvRecord,
-} from '../../supply-chain/osv.js';
+import { activeAdvisoryDatabase } from '../../supply-chain/advisory-db.js';
+import { groupByAlias, groupIdentifiers, OsvDatabase, type OsvRecord } from '../../supply-chain/osv.js';
 import {
   formatInterval,
   matchSpecifier,
@@ -26,42 +21,6 @@ import {
 import type { ModelRule } from '../model-rule.js';
 
 type Dependency = Extract<DependencyFact, { kind: 'dependency' }>;
-
-export const OSV_DB_ENV = 'ASSAY_OSV_DB';
-
-const databases = new Map<string, OsvDatabase | Error>();
-
-/** Loads (and caches) the database at `path`; folders load synchronously, zips only through `preloadOsvDatabase`. */
-function databaseAt(path: string): OsvDatabase | Error {
-  const cached = databases.get(path);
-  if (cached) return cached;
-  let result: OsvDatabase | Error;
-  try {
-    result = loadOsvFolderSync(path);
-  } catch (error) {
-    result = new Error(`advisory database ${path} could not be loaded: ${(error as Error).message}`);
-  }
-  databases.set(path, result);
-  return result;
-}
-
-/**
- * Loads the database named by `ASSAY_OSV_DB` (folder or all.zip) ahead of the audit; rules only read the cache.
- * The CLI calls it before auditing (a zip cannot be read synchronously inside a rule).
- */
-export async function preloadOsvDatabase(path = process.env[OSV_DB_ENV]): Promise<void> {
-  if (!path || databases.has(path)) return;
-  try {
-    databases.set(path, await loadOsvDatabase(path));
-  } catch (error) {
-    databases.set(path, new Error(`advisory database ${path} could not be loaded: ${(error as Error).message}`));
-  }
-}
-
-function currentDatabase(): OsvDatabase | Error | undefined {
-  const path = process.env[OSV_DB_ENV];
-  return path ? databaseAt(path) : undefined;
-}
 
 function* dependencies(artifacts: readonly Artifact[]): Generator<{ fact: Dependency; artifact: Artifact }> {
   for (const artifact of artifacts) {
@@ -209,7 +168,7 @@ export const vulnerableDependency: ModelRule = {
   *check(artifacts) {
     const found = [...dependencies(artifacts)];
     if (found.length === 0) return;
-    const database = currentDatabase();
+    const database = activeAdvisoryDatabase();
     if (!database) return;
     if (database instanceof Error) {
       yield {
@@ -261,7 +220,7 @@ const unpinnedMeta: RuleMeta = {
 export const unpinnedDependency: ModelRule = {
   meta: unpinnedMeta,
   *check(artifacts) {
-    const database = currentDatabase();
+    const database = activeAdvisoryDatabase();
     for (const { fact, artifact } of dependencies(artifacts)) {
       if (fact.pinnedVersion || fact.savedWith) continue;
       const allowed = fact.url
@@ -343,7 +302,7 @@ function sectionAdvisories(database: OsvDatabase | Error | undefined, fact: Depe
 export const dependenciesSection: SectionBuilder = (artifacts) => {
   const found = [...dependencies(artifacts)];
   if (found.length === 0) return {};
-  const database = currentDatabase();
+  const database = activeAdvisoryDatabase();
   const entries = found.map(({ fact, artifact }): DependencyEntry => {
     const entry: DependencyEntry = {
       ecosystem: fact.ecosystem,
