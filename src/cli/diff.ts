@@ -1,12 +1,21 @@
-/** `assay diff A B`: what changed between two model folders (or files), or two JSON reports. */
+/** `assay diff A B`: what changed between two model folders (or files), two Hub revisions, or two JSON reports. */
 import { readFile, stat } from 'node:fs/promises';
 import { BUILT_IN_MODEL_RULES, BUILT_IN_RULES } from '../assay.js';
 import { judge } from '../core/audit.js';
 import { DEFAULT_POLICY } from '../core/policy.js';
 import { Report } from '../core/report.js';
-import { type DiffSide, diffSides, type ModelDiff, sideFromReport, sideFromSnapshot } from '../provenance/diff.js';
+import type { Artifact } from '../formats/facts.js';
+import {
+  type DiffSide,
+  diffSides,
+  type LicenceFileChange,
+  type ModelDiff,
+  sideFromReport,
+  sideFromSnapshot,
+} from '../provenance/diff.js';
 import { LOCK_FILE_NAME } from '../provenance/lock.js';
 import { snapshotLocal } from '../targets/local.js';
+import { HUB_PREFIX, resolveTarget } from '../targets/resolve.js';
 
 export const DIFF_EXIT = { identical: 0, different: 1, error: 2 } as const;
 
@@ -20,8 +29,16 @@ export class DiffInputError extends Error {}
 /** Reports larger than this are not read as reports (a model file ending in .json is scanned instead). */
 const MAX_REPORT_BYTES = 256 << 20;
 
-/** A `.json` file holding an assay report is read as one; anything else is snapshotted and scanned. */
+/**
+ * A `.json` file holding an assay report is read as one; `hf://org/name@revision` is resolved, downloaded into the
+ * Hugging Face cache and verified (as `assay scan` does); anything else is snapshotted and scanned.
+ */
 export async function loadSide(path: string): Promise<DiffSide> {
+  if (path.startsWith(HUB_PREFIX)) {
+    // Files whose bytes did not match the Hub are left out of the folder: they show as removed, with a finding.
+    const hub = await resolveTarget(path);
+    return scanSide(path, hub.path, hub.extraArtifacts);
+  }
   const info = await stat(path).catch(() => undefined);
   if (info?.isFile() && path.toLowerCase().endsWith('.json') && info.size <= MAX_REPORT_BYTES) {
     let json: unknown;
@@ -42,14 +59,19 @@ export async function loadSide(path: string): Promise<DiffSide> {
       return sideFromReport(path, report.data);
     }
   }
+  return scanSide(path, path, []);
+}
+
+async function scanSide(label: string, folder: string, extraArtifacts: readonly Artifact[]): Promise<DiffSide> {
   // A lock written inside the folder is tool state, not part of the model.
-  const snapshot = await snapshotLocal(path, { ignore: [LOCK_FILE_NAME] });
+  const snapshot = await snapshotLocal(folder, { ignore: [LOCK_FILE_NAME] });
+  snapshot.artifacts.push(...extraArtifacts);
   const findings = judge(snapshot.artifacts, {
     policy: DEFAULT_POLICY,
     rules: BUILT_IN_RULES.all(),
     modelRules: BUILT_IN_MODEL_RULES.all(),
   });
-  return sideFromSnapshot(path, snapshot, findings);
+  return sideFromSnapshot(label, snapshot, findings);
 }
 
 export async function runDiff(a: string, b: string, options: DiffOptions = {}): Promise<number> {
@@ -99,6 +121,24 @@ export function renderDiff(diff: ModelDiff): string {
       ...config.changed.map((k) => `changed  ${k.key}: ${k.before} -> ${k.after}`),
     ]);
   }
+  if (diff.card) {
+    const { card } = diff;
+    section(`${card.file} (card front matter)`, [
+      ...(card.before === card.after ? [] : [`card     ${card.before} -> ${card.after}`]),
+      ...card.added.map((k) => `added    ${k.key} = ${k.after}`),
+      ...card.removed.map((k) => `removed  ${k.key} (was ${k.before})`),
+      ...card.changed.map((k) => `changed  ${k.key}: ${k.before} -> ${k.after}`),
+    ]);
+  }
+  const text = (change: LicenceFileChange) => {
+    if (!change.text) return '';
+    const { linesRemoved, linesAdded, whitespaceOnly } = change.text;
+    return whitespaceOnly ? ' (whitespace only)' : ` (${linesRemoved} line(s) removed, ${linesAdded} added)`;
+  };
+  section('licence', [
+    ...diff.licence.card.map((k) => `card     ${k.key}: ${k.before ?? '(none)'} -> ${k.after ?? '(none)'}`),
+    ...diff.licence.files.map((change) => `${change.change.padEnd(8)} ${change.path}${text(change)}`),
+  ]);
   if (diff.findings) {
     const where = (f: { file?: string; member?: string }) => [f.file, f.member].filter(Boolean).join('!/');
     section('findings', [

@@ -137,7 +137,9 @@ db.command('status')
 
 program
   .command('diff')
-  .description('what changed between two model versions (folders, files, or JSON reports of `assay scan`)')
+  .description(
+    'what changed between two model versions (folders, files, hf://org/name@revision, or JSON reports of `assay scan`)',
+  )
   .argument('<a>', 'the old version')
   .argument('<b>', 'the new version')
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))

@@ -1,14 +1,18 @@
 /**
  * What changed between two versions of a model: files, safetensors tensors (declared layout from the parsed headers,
- * bytes from per-tensor digests), config / tokenizer keys, and findings. Sides come from snapshots (folders or
- * files) or from reports written by `assay scan --format json` (files and findings only).
+ * bytes from per-tensor digests), config / tokenizer keys, the model card's front matter, the licence (the card's
+ * licence fields and the LICENSE / NOTICE / USE_POLICY files), and findings. Sides come from snapshots (folders,
+ * files, Hub revisions downloaded into the cache) or from reports written by `assay scan --format json` (files,
+ * findings and the card's claims; no file contents).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Finding } from '../core/finding.js';
 import type { FileEntry, Report } from '../core/report.js';
+import { buildModelSection, type ModelSection } from '../core/sections/model.js';
 import { factsOf } from '../formats/facts.js';
+import { isLicenceFileName } from '../formats/licence-text.js';
 import { readRangeTransient } from '../formats/source.js';
 import type { Snapshot } from '../targets/local.js';
 import { compareFiles, type LockComparison } from './lock.js';
@@ -19,6 +23,8 @@ export const CONFIG_FILES = new Set(['config.json', 'tokenizer_config.json', 'ge
 export const MAX_CONFIG_BYTES = 16 << 20;
 const MAX_CONFIG_KEYS = 20_000;
 const MAX_VALUE_CHARS = 80;
+/** Licence files larger than this are compared by digest only. */
+export const MAX_LICENCE_TEXT_BYTES = 1 << 20;
 
 export interface TensorLayout {
   name: string;
@@ -44,6 +50,8 @@ export interface DiffSide {
   /** Parsed safetensors headers by file path (snapshots only). */
   safetensors?: Map<string, SafetensorsLayout>;
   findings?: Finding[];
+  /** What the card claims; undefined for a report written before reports carried it. */
+  model?: ModelSection;
 }
 
 export function sideFromSnapshot(label: string, snapshot: Snapshot, findings?: Finding[]): DiffSide {
@@ -61,11 +69,12 @@ export function sideFromSnapshot(label: string, snapshot: Snapshot, findings?: F
     }));
     safetensors.set(artifact.file, { dataStart: header.dataStart, tensors });
   }
-  return { label, kind: snapshot.kind, files: snapshot.files, root: snapshot.root, safetensors, findings };
+  const { model } = buildModelSection(snapshot.artifacts);
+  return { label, kind: snapshot.kind, files: snapshot.files, root: snapshot.root, safetensors, findings, model };
 }
 
 export function sideFromReport(label: string, report: Report): DiffSide {
-  return { label, kind: 'report', files: report.files, findings: report.findings };
+  return { label, kind: 'report', files: report.files, findings: report.findings, model: report.model };
 }
 
 export interface TensorRef {
@@ -107,6 +116,34 @@ export interface ConfigDiff {
   changed: KeyChange[];
 }
 
+export interface CardDiff {
+  /** The card on side B, else on side A. */
+  file: string;
+  /** `absent` when the side has no card at its top level. */
+  before: CardStatus;
+  after: CardStatus;
+  /** Front matter keys (nested keys dotted), as in config diffs. */
+  added: KeyChange[];
+  removed: KeyChange[];
+  changed: KeyChange[];
+}
+
+export type CardStatus = NonNullable<ModelSection['card']>['status'] | 'absent';
+
+export interface LicenceFileChange {
+  path: string;
+  change: 'added' | 'removed' | 'changed';
+  /** For a changed text both sides hold: lines only in A / only in B, and whether only whitespace differs. */
+  text?: { linesRemoved: number; linesAdded: number; whitespaceOnly: boolean };
+}
+
+export interface LicenceDiff {
+  /** The card's `license`, `license_name` and `license_link`, as written. */
+  card: KeyChange[];
+  /** LICENSE, NOTICE, USE_POLICY, COPYING files at the top of the model. */
+  files: LicenceFileChange[];
+}
+
 export interface FindingRef {
   ruleId: string;
   severity: string;
@@ -122,6 +159,9 @@ export interface ModelDiff {
   files: LockComparison;
   tensors: TensorDiff;
   configs: ConfigDiff[];
+  /** Absent when neither side has a card, or the card did not change. */
+  card?: CardDiff;
+  licence: LicenceDiff;
   /** Absent when a side has no findings (never happens from the CLI, which scans folders). */
   findings?: { new: FindingRef[]; fixed: FindingRef[] };
   /** What could not be compared and why. */
@@ -148,6 +188,9 @@ export async function diffSides(a: DiffSide, b: DiffSide): Promise<ModelDiff> {
     }
     configs.push({ file: change.path, ...diffJson(before, after) });
   }
+  const card = a.model && b.model ? diffCards(a.model, b.model) : undefined;
+  if (!a.model || !b.model) notes.push('model card not compared: a report holds no card (written by an older assay)');
+  const licence = await diffLicence(a, b, files, notes);
   let findings: ModelDiff['findings'];
   if (a.findings && b.findings) findings = diffFindings(a.findings, b.findings);
   else notes.push('findings not compared: a side has none');
@@ -171,9 +214,86 @@ export async function diffSides(a: DiffSide, b: DiffSide): Promise<ModelDiff> {
     files,
     tensors,
     configs,
+    ...(card ? { card } : {}),
+    licence,
     findings,
     notes,
   };
+}
+
+const LICENCE_FIELDS = [
+  ['license', 'license'],
+  ['license_name', 'licenseName'],
+  ['license_link', 'licenseLink'],
+] as const;
+
+/** Front matter changes; undefined when the card (or its absence) is the same on both sides. */
+export function diffCards(a: ModelSection, b: ModelSection): CardDiff | undefined {
+  const before: CardStatus = a.card?.status ?? 'absent';
+  const after: CardStatus = b.card?.status ?? 'absent';
+  const keys = diffJson(a.frontMatter ?? {}, b.frontMatter ?? {});
+  const unchanged = keys.added.length + keys.removed.length + keys.changed.length === 0;
+  if (before === after && unchanged) return undefined;
+  return { file: b.card?.file ?? a.card?.file ?? 'README.md', before, after, ...keys };
+}
+
+async function diffLicence(a: DiffSide, b: DiffSide, files: LockComparison, notes: string[]): Promise<LicenceDiff> {
+  const card: KeyChange[] = [];
+  if (a.model && b.model) {
+    for (const [key, field] of LICENCE_FIELDS) {
+      const before = a.model[field];
+      const after = b.model[field];
+      if (before !== after)
+        card.push({ key, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) });
+    }
+  }
+  // Only the files at the top of the model speak for it, as for the licence identification.
+  const isLicence = (path: string) => !path.includes('/') && isLicenceFileName(path);
+  const changes: LicenceFileChange[] = [
+    ...files.added
+      .filter((file) => isLicence(file.path))
+      .map((file) => ({ path: file.path, change: 'added' as const })),
+    ...files.removed
+      .filter((file) => isLicence(file.path))
+      .map((file) => ({ path: file.path, change: 'removed' as const })),
+  ];
+  for (const change of files.changed) {
+    if (!isLicence(change.path)) continue;
+    const entry: LicenceFileChange = { path: change.path, change: 'changed' };
+    if (!a.root || !b.root)
+      notes.push(`${change.path}: licence text not compared (a report holds digests, not contents)`);
+    else if (Math.max(change.before.size, change.after.size) > MAX_LICENCE_TEXT_BYTES)
+      notes.push(`${change.path}: licence text not compared (larger than ${MAX_LICENCE_TEXT_BYTES} bytes)`);
+    else {
+      const [before, after] = await Promise.all([
+        readFile(bytesPath(a, change.path), 'utf8'),
+        readFile(bytesPath(b, change.path), 'utf8'),
+      ]);
+      entry.text = diffText(before, after);
+    }
+    changes.push(entry);
+  }
+  return { card, files: changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)) };
+}
+
+/** Lines only in one text (as multisets, so moved lines do not count), and whether only whitespace differs. */
+export function diffText(before: string, after: string): NonNullable<LicenceFileChange['text']> {
+  const lines = (text: string) =>
+    text
+      .split(/\r?\n/)
+      .map((line) => line.trimEnd())
+      .filter((line) => line !== '');
+  const counts = new Map<string, number>();
+  for (const line of lines(before)) counts.set(line, (counts.get(line) ?? 0) + 1);
+  let linesAdded = 0;
+  for (const line of lines(after)) {
+    const left = counts.get(line) ?? 0;
+    if (left > 0) counts.set(line, left - 1);
+    else linesAdded++;
+  }
+  const linesRemoved = [...counts.values()].reduce((total, count) => total + count, 0);
+  const words = (text: string) => text.split(/\s+/).filter(Boolean).join(' ');
+  return { linesRemoved, linesAdded, whitespaceOnly: words(before) === words(after) };
 }
 
 function bytesPath(side: DiffSide, path: string): string {

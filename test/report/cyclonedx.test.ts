@@ -31,6 +31,11 @@ interface Bom {
     'bom-ref': string;
     hashes: { alg: string; content: string }[];
     properties: { name: string; value: string }[];
+    data?: unknown;
+    externalReferences?: { url: string }[];
+    purl?: string;
+    version?: string;
+    scope?: string;
   }[];
   vulnerabilities?: {
     id: string;
@@ -178,7 +183,7 @@ describe('CycloneDX renderer', () => {
     });
     const json = renderCycloneDx(report, SAMPLE_RULES);
     await expectStrictlyValid(json);
-    const bom = JSON.parse(json) as Bom & { components: { data?: unknown; externalReferences?: { url: string }[] }[] };
+    const bom = JSON.parse(json) as Bom;
     expect((bom.metadata.component as { licenses?: unknown }).licenses).toEqual([{ license: { id: 'Apache-2.0' } }]);
     const datasets = bom.components.filter((component) => component.type === 'data');
     expect(datasets.map((component) => component['bom-ref'])).toEqual([
@@ -265,7 +270,6 @@ describe('CycloneDX renderer', () => {
     const json = renderCycloneDx(report, SAMPLE_RULES);
     await expectStrictlyValid(json);
     const bom = JSON.parse(json) as Bom & {
-      components: { purl?: string; version?: string; scope?: string }[];
       dependencies: { ref: string; dependsOn?: string[] }[];
     };
     expect((bom.metadata.component as { licenses?: unknown }).licenses).toEqual([
