@@ -28,9 +28,12 @@ export const licenceTextInspector: TextInspector = {
   },
 };
 
+/** Licence texts run to tens of KiB (GPL-3.0 is 35 KiB); past this only the start is fingerprinted. */
+const MAX_LICENCE_CHARS = 256 << 10;
+
 /** The fingerprint of one licence file (also used for the licence files beside ancestors' cards). */
 export function licenceTextFact(name: string, text: string): LicenceTextFact {
-  const words = normaliseLicenceText(text);
+  const words = normaliseLicenceText(text.length > MAX_LICENCE_CHARS ? text.slice(0, MAX_LICENCE_CHARS) : text);
   return { kind: 'licence-text', role: roleOf(name), words: words.length, bigrams: bigrams(words) };
 }
 

@@ -163,6 +163,22 @@ describe('texts that are not known licences', () => {
     expect(report.compliance?.licence.status).toBe('identified');
   });
 
+  it('a reformatted copy (CRLF, curly quotes, a copyright line, British spelling) is still the same licence', async () => {
+    const mit = licenceText(LICENCES.get('mit') as LicenceEntry)
+      .replace(/license/g, 'licence')
+      .replace(/"([^"]*)"/g, '\u201c$1\u201d')
+      .replace(/\n/g, '\r\n');
+    const report = await auditCompliance({ 'LICENCE.txt': `Copyright (c) 2026 ACME Corp.\r\n\r\n${mit}` });
+    expect(report.compliance?.licence.evidence[0]).toMatchObject({ candidates: ['mit'] });
+    expect(report.compliance?.licence.evidence[0]?.score).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('a LICENSE of megabytes of noise is fingerprinted within its budget and not identified', async () => {
+    const words = Array.from({ length: 400_000 }, (_, index) => `w${(index * 7919) % 100_003}`).join(' ');
+    const report = await auditCompliance({ LICENSE: words });
+    expect(report.compliance?.licence.evidence[0]).toMatchObject({ status: 'unidentified', candidates: [] });
+  });
+
   it('a model with no licence anywhere says so', async () => {
     const report = await auditCompliance({ 'README.md': card('tags: [test]') });
     expect(report.compliance?.licence.status).toBe('none');

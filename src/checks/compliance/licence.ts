@@ -32,6 +32,11 @@ function unknownSeverity(policy: Policy): Severity {
   return policy.intendedUse?.commercial === true ? 'high' : 'medium';
 }
 
+/** Findings about the lineage and the decision sit on the card that names the base models and the licence. */
+function cardFile(evidence: readonly LicenceEvidence[]): string | undefined {
+  return evidence.find((item) => item.source.startsWith('card-'))?.file;
+}
+
 function describe(item: LicenceEvidence): string {
   const where =
     item.source === 'licence-file' ? item.file : `${item.file} ${item.source.replace(/^(card|gguf)-/, '$1 ')}`;
@@ -125,12 +130,13 @@ export const licenceAncestorUnknown: ModelRule = {
     references: [BASE_MODEL_DOC],
   },
   *check(artifacts, context) {
-    const { lineage } = licenceAnalysis(artifacts, context.policy);
+    const { lineage, licence } = licenceAnalysis(artifacts, context.policy);
     const severity = unknownSeverity(context.policy);
     for (const node of lineage) {
       if (node.model === TARGET_NODE || node.licenceStatus === 'identified') continue;
       yield {
         message: `ancestor ${node.model} (via ${node.childOf.join(', ')}): ${unknownReason(node)}`,
+        file: cardFile(licence.evidence),
         evidence: { model: node.model, found: node.found, licenceStatus: node.licenceStatus },
         severity,
       };
@@ -162,10 +168,11 @@ export const licenceUseDenied: ModelRule = {
     references: [HUB_LICENCES],
   },
   *check(artifacts, context) {
-    const { decisions } = licenceAnalysis(artifacts, context.policy);
+    const { decisions, licence } = licenceAnalysis(artifacts, context.policy);
     for (const decision of decisions.filter((item) => item.decision === 'denied')) {
       const models = decision.models.map((model) => (model === TARGET_NODE ? 'this model' : model)).join(', ');
       yield {
+        file: cardFile(licence.evidence),
         message: `${decision.licence.name} (${decision.licence.spdx}) of ${models} does not allow the intended use: ${decision.reasons.map((reason) => `${reason.text} [${reason.clause}]`).join('; ')}`,
         evidence: { licence: decision.licence.id, models: decision.models, reasons: decision.reasons },
         references: decision.reasons.map((reason) => ({
@@ -193,7 +200,7 @@ export const licenceLineageRelaxed: ModelRule = {
     references: [BASE_MODEL_DOC],
   },
   *check(artifacts, context) {
-    const { lineage } = licenceAnalysis(artifacts, context.policy);
+    const { lineage, licence } = licenceAnalysis(artifacts, context.policy);
     const byModel = new Map(lineage.map((node) => [node.model, node]));
     for (const node of lineage) {
       const own = node.licence && licenceById(node.licence.id);
@@ -210,6 +217,7 @@ export const licenceLineageRelaxed: ModelRule = {
         const name = node.model === TARGET_NODE ? 'this model' : node.model;
         yield {
           message: `${name} declares ${own.id} but its ancestor${models.length > 1 ? 's' : ''} ${models.join(', ')} ${models.length > 1 ? 'are' : 'is'} under ${theirs?.name} (${theirs?.spdx}), whose terms still apply`,
+          file: node.model === TARGET_NODE ? cardFile(licence.evidence) : undefined,
           evidence: { model: node.model, licence: own.id, ancestors: models, ancestorLicence: licenceId },
         };
       }
