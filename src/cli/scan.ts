@@ -7,13 +7,13 @@ import { DEFAULT_POLICY, loadPolicy, type Policy } from '../core/policy.js';
 import type { Report } from '../core/report.js';
 import type { Severity } from '../core/severity.js';
 import { DEFAULT_LIMITS } from '../formats/analyse.js';
-import type { Artifact, Fact } from '../formats/facts.js';
 import { type OutputFormat, render } from '../report/index.js';
 import { preloadAdvisoryDatabase } from '../supply-chain/advisory-db.js';
 import { useOnlineAdvisories } from '../supply-chain/osv-api.js';
 import { hubCacheDir, listCachedModels } from '../targets/hf-cache.js';
-import { type HubTarget, resolveHubTarget } from '../targets/hub.js';
+import { resolveTarget } from '../targets/resolve.js';
 import { progressReporter } from './progress.js';
+import { recordReports } from './record.js';
 
 export interface ScanOptions {
   /** `scan` runs the artifact pillars only; `audit` runs everything that applies. */
@@ -31,39 +31,46 @@ export interface ScanOptions {
   offline?: boolean;
   /** Ask the OSV API about the discovered dependencies (names, ecosystems, pinned versions only). */
   online?: boolean;
+  /** Record the reports in the store: on by default for `audit` (`--no-store`), opt-in for `scan` (`--store`). */
+  store?: boolean;
 }
 
 /** Runs the audit, writes the report, and returns the exit code the gate decided. */
 export async function runScan(target: string, options: ScanOptions): Promise<number> {
   const policy = await policyFor(options);
-  const hub = target.startsWith(HUB_PREFIX) ? await resolveHubTarget(target.slice(HUB_PREFIX.length)) : undefined;
-  const report = await auditOne(hub?.folder ?? target, target, policy, options, {
-    extraArtifacts: hub && [hubArtifact(hub)],
-    enrich: lineageFor(options, hub !== undefined),
+  const resolved = await resolveTarget(target);
+  const report = await auditOne(resolved.path, target, policy, options, {
+    extraArtifacts: resolved.extraArtifacts,
+    enrich: lineageFor(options, resolved.hub !== undefined),
   });
   await emit([report], options);
-  return report.gate.exitCode;
+  const recorded = options.store ? await recordReports([{ report, target }], options) : 0;
+  return report.gate.exitCode || recorded;
 }
 
 /** `assay scan --hf-cache`: every model snapshot already in the local Hugging Face cache, one report each. */
 export async function runCacheScan(options: ScanOptions): Promise<number> {
   const policy = await policyFor(options);
-  const reports: Report[] = [];
+  const audited: { report: Report; target: string }[] = [];
   for (const model of await listCachedModels()) {
     // Snapshot files are links to ../../blobs/<digest> inside the model's cache folder: follow those, nothing else.
     const followLinksWithin = dirname(dirname(model.folder));
-    reports.push(
-      await auditOne(model.folder, `hf-cache:${model.repo}@${model.commit}`, policy, options, {
+    const target = `hf-cache:${model.repo}@${model.commit}`;
+    audited.push({
+      target,
+      report: await auditOne(model.folder, target, policy, options, {
         followLinksWithin,
         enrich: lineageFor(options, false),
       }),
-    );
+    });
   }
+  const reports = audited.map(({ report }) => report);
   if (reports.length === 0 && !options.quiet)
     process.stderr.write(`assay: no models in the cache at ${hubCacheDir()}\n`);
   await emit(reports, options);
+  const recorded = options.store ? await recordReports(audited, options) : 0;
   // A failure on findings outranks "could not be analysed" (2), which outranks a pass.
-  const codes = reports.map((report) => report.gate.exitCode);
+  const codes = [...reports.map((report) => report.gate.exitCode), recorded];
   return codes.includes(1) ? 1 : codes.includes(2) ? 2 : 0;
 }
 
@@ -75,7 +82,7 @@ function lineageFor(options: ScanOptions, hubTarget: boolean): AuditOptions['enr
 }
 
 /** The policy in force; also loads the advisory database the supply-chain rules read. */
-async function policyFor(options: ScanOptions): Promise<Policy> {
+export async function policyFor(options: Pick<ScanOptions, 'policy' | 'failOn'>): Promise<Policy> {
   await preloadAdvisoryDatabase();
   const loaded: Policy = options.policy ? await loadPolicy(options.policy) : DEFAULT_POLICY;
   return options.failOn ? { ...loaded, failOn: options.failOn } : loaded;
@@ -114,7 +121,7 @@ async function auditOne(
 }
 
 /** Writes reports: one as is; several as a JSON array (json) or one after another (other formats). */
-async function emit(reports: Report[], options: ScanOptions) {
+export async function emit(reports: Report[], options: Pick<ScanOptions, 'format' | 'output' | 'quiet'>) {
   const rules = builtInRuleMetas();
   const rendered =
     options.format === 'json' && reports.length !== 1
@@ -138,17 +145,4 @@ async function emit(reports: Report[], options: ScanOptions) {
   } else if (!options.quiet) {
     process.stdout.write(rendered);
   }
-}
-
-const HUB_PREFIX = 'hf://';
-
-/** How the Hub target was resolved and verified, as facts for the provenance rules. */
-function hubArtifact(hub: HubTarget): Artifact {
-  const facts: Fact[] = hub.problems.map((problem) => ({
-    kind: 'hub-file-rejected',
-    path: problem.file,
-    detail: problem.detail,
-  }));
-  if (!hub.pinned) facts.push({ kind: 'hub-unpinned', repo: hub.repo, revision: hub.revision, commit: hub.commit });
-  return { file: hub.repo, format: 'unknown', origin: { via: 'file' }, depth: 0, facts };
 }
