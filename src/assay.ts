@@ -1,6 +1,8 @@
 /** Composition root: the built-in rules and the version, handed to the pipeline by the CLI. */
 import { createRequire } from 'node:module';
 import { COMPLIANCE_MODEL_RULES, complianceSection } from './checks/compliance/index.js';
+import { PERSONAL_DATA_RULES } from './checks/compliance/personal-data.js';
+import { PRIVACY_MODEL_RULES, privacySection } from './checks/compliance/privacy.js';
 import { MODEL_RULES } from './checks/integrity/index.js';
 import { HUB_RULES } from './checks/provenance/hub.js';
 import { MODEL_CARD_RULES } from './checks/provenance/model-card.js';
@@ -20,7 +22,12 @@ export const BUILT_IN_RULES = new RuleRegistry<Artifact>([...SECURITY_RULES, ...
 /** Rules that judge the whole model at once (cross-file checks). */
 export const BUILT_IN_MODEL_RULES = new RuleRegistry<readonly Artifact[]>(MODEL_RULES);
 /** Whole-model rules only `assay audit` runs (compliance: licences and lineage against the intended use). */
-export const AUDIT_MODEL_RULES = new RuleRegistry<readonly Artifact[]>(COMPLIANCE_MODEL_RULES);
+export const AUDIT_MODEL_RULES = new RuleRegistry<readonly Artifact[]>([
+  ...COMPLIANCE_MODEL_RULES,
+  ...PRIVACY_MODEL_RULES,
+]);
+/** Per-file rules only `assay audit` runs (privacy: personal data in shipped data files). */
+export const AUDIT_RULES = new RuleRegistry<Artifact>(PERSONAL_DATA_RULES);
 export { NOT_ANALYSED_RULE_ID };
 
 /** What `assay scan` (artifact security, integrity, supply chain, provenance) and `assay audit` (all pillars) run. */
@@ -39,12 +46,15 @@ export function auditPlan(command: 'scan' | 'audit'): AuditPlan {
   if (command === 'scan') return scan;
   return {
     ...scan,
+    rules: [...scan.rules, ...AUDIT_RULES.all()],
     modelRules: [...scan.modelRules, ...AUDIT_MODEL_RULES.all()],
-    sections: [...scan.sections, complianceSection],
+    sections: [...scan.sections, complianceSection, privacySection],
   };
 }
 
 /** Metadata of every built-in rule, for reports, `assay rules` and the documentation pages. */
 export function builtInRuleMetas(): RuleMeta[] {
-  return [...BUILT_IN_RULES.all(), ...BUILT_IN_MODEL_RULES.all(), ...AUDIT_MODEL_RULES.all()].map((rule) => rule.meta);
+  return [...BUILT_IN_RULES.all(), ...BUILT_IN_MODEL_RULES.all(), ...AUDIT_RULES.all(), ...AUDIT_MODEL_RULES.all()].map(
+    (rule) => rule.meta,
+  );
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Finding } from './finding.js';
 import { ComplianceSection } from './sections/compliance.js';
 import { DependenciesSection } from './sections/dependencies.js';
+import { PrivacySection } from './sections/privacy.js';
 import { EvaluationSection } from './sections/evaluation.js';
 import { ModelSection } from './sections/model.js';
 import { Severity } from './severity.js';
@@ -61,6 +62,7 @@ export const SecuritySection = z.object({
 export const ReportSections = z.object({
   compliance: ComplianceSection.optional(),
   dependencies: DependenciesSection.optional(),
+  privacy: PrivacySection.optional(),
   model: ModelSection.optional(),
   evaluation: EvaluationSection.optional(),
 });

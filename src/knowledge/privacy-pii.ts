@@ -173,13 +173,13 @@ export const EXAMPLE_EMAIL_DOMAINS = /(?:^|\.)(?:example\.(?:com|net|org)|exampl
 export const PERSONAL_DATA_KINDS = ['email', 'phone', 'credit-card', 'iban', 'us-ssn', 'ip-address'] as const;
 export type PersonalDataKind = (typeof PERSONAL_DATA_KINDS)[number];
 
-export const KIND_LABELS: Readonly<Record<PersonalDataKind, string>> = {
-  email: 'email address',
-  phone: 'phone number',
-  'credit-card': 'payment card number',
-  iban: 'IBAN (bank account)',
-  'us-ssn': 'US Social Security number',
-  'ip-address': 'IP address',
+export const KIND_LABELS: Readonly<Record<PersonalDataKind, { one: string; many: string }>> = {
+  email: { one: 'e-mail address', many: 'e-mail addresses' },
+  phone: { one: 'phone number', many: 'phone numbers' },
+  'credit-card': { one: 'payment card number', many: 'payment card numbers' },
+  iban: { one: 'IBAN (bank account)', many: 'IBANs (bank accounts)' },
+  'us-ssn': { one: 'US Social Security number', many: 'US Social Security numbers' },
+  'ip-address': { one: 'public IP address', many: 'public IP addresses' },
 };
 
 /**

@@ -2,6 +2,7 @@ import type { Report } from '../core/report.js';
 import { complianceSectionRenderer } from './sections/compliance.js';
 import { dependenciesSectionRenderer } from './sections/dependencies.js';
 import { modelSectionRenderer } from './sections/model.js';
+import { privacySectionRenderer } from './sections/privacy.js';
 
 /**
  * How one pillar section of the report (dependencies, compliance, evaluation, ...) is shown to people. The text,
@@ -27,4 +28,5 @@ export const REPORT_SECTIONS: readonly SectionRenderer[] = [
   modelSectionRenderer,
   dependenciesSectionRenderer,
   complianceSectionRenderer,
+  privacySectionRenderer,
 ];
