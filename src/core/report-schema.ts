@@ -1,4 +1,5 @@
 import { type ZodType, z } from 'zod';
+import { Suite } from '../suites/schema.js';
 import { Config } from './config.js';
 import { Policy } from './policy.js';
 import { Report } from './report.js';
@@ -17,6 +18,7 @@ export const PUBLISHED_SCHEMAS: readonly PublishedSchema[] = [
   { file: 'report.schema.json', title: 'Assay report', schema: Report, io: 'output' },
   { file: 'policy.schema.json', title: 'Assay policy', schema: Policy, io: 'input' },
   { file: 'config.schema.json', title: 'Assay project configuration', schema: Config, io: 'input' },
+  { file: 'suite.schema.json', title: 'Assay evaluation suite', schema: Suite, io: 'input' },
 ];
 
 export function publishedJsonSchema(entry: PublishedSchema): Record<string, unknown> {

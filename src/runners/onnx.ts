@@ -1,20 +1,13 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
+import { hashFile } from '../provenance/signing-digests.js';
+import { RunnerConfigError } from './errors.js';
 import { failed, runThroughBackend } from './execute.js';
 import { type RunCase, type Runner, type RunnerDescription, RunnerSettings, type RunResult } from './types.js';
 
 export interface OnnxOptions {
   path: string;
   settings?: Partial<RunnerSettings>;
-}
-
-/** sha256 of a file, streamed. */
-export async function fileDigest(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export function onnxRuntimeVersion(): string {
@@ -33,10 +26,10 @@ export async function onnxRunner(options: OnnxOptions): Promise<Runner> {
   const [session, digest] = await Promise.all([
     ort.InferenceSession.create(options.path, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' }).catch(
       (error: Error) => {
-        throw new Error(`${options.path}: onnxruntime could not load the model: ${error.message}`);
+        throw new RunnerConfigError(`${options.path}: onnxruntime could not load the model: ${error.message}`);
       },
     ),
-    fileDigest(options.path),
+    hashFile(options.path),
   ]);
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];

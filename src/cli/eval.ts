@@ -1,0 +1,300 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { auditPlan, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
+import { EVALUATION_RULES } from '../checks/performance/evaluation.js';
+import { applyRule, audit, ruleContext } from '../core/audit.js';
+import type { Policy } from '../core/policy.js';
+import { Report } from '../core/report.js';
+import type { EvaluationSection } from '../core/sections/evaluation.js';
+import type { Severity } from '../core/severity.js';
+import { DEFAULT_LIMITS } from '../formats/analyse.js';
+import { TabularError } from '../formats/tabular/index.js';
+import { hashFile } from '../provenance/signing-digests.js';
+import type { OutputFormat } from '../report/index.js';
+import { createRunner, RunnerConfigError } from '../runners/index.js';
+import type { RunResult } from '../runners/types.js';
+import { loadDataset } from '../suites/dataset.js';
+import { type Baseline, evaluate } from '../suites/evaluate.js';
+import type { Task } from '../suites/metrics.js';
+import { type ModelSpec, Suite } from '../suites/schema.js';
+import { emit, policyFor } from './scan.js';
+
+export interface EvalOptions {
+  suite?: string;
+  model?: string;
+  data?: string;
+  label?: string;
+  /** Decision threshold on the positive-class probability (short form). */
+  threshold?: string;
+  positive?: string;
+  baseline?: string;
+  tolerance?: string;
+  min?: string[];
+  max?: string[];
+  slice?: string[];
+  resamples?: string;
+  seed?: string;
+  probes: boolean;
+  record?: boolean;
+  format: OutputFormat;
+  output?: string;
+  policy?: string;
+  failOn?: Severity;
+  quiet?: boolean;
+  progress: boolean;
+}
+
+/** A problem with what the user asked for (exit 2, with a message saying what to change). */
+export class EvalUsageError extends Error {}
+
+/** `assay eval`: runs the suite (or the short form), judges it, writes the report; returns the gate's exit code. */
+export async function runEval(options: EvalOptions): Promise<number> {
+  const policy = await policyFor(options);
+  const { suite, baseDir, suitePath } = await suiteFor(options);
+  const modelSpec = modelSpecFor(options, suite);
+  const dataPath = resolve(baseDir, suite.dataset.path);
+  const dataset = await loadDataset(dataPath, { ...suite, format: suite.dataset.format, limit: suite.dataset.limit });
+  const task = taskFor(
+    suite,
+    dataset.cases.map((item) => item.expected),
+  );
+  const baseline = options.baseline ? await loadBaseline(options.baseline) : undefined;
+  const runner = await createRunner(modelSpec, baseDir);
+  let section: EvaluationSection;
+  try {
+    section = await evaluate({
+      suite: {
+        name: suite.name,
+        path: suitePath,
+        sha256: suitePath ? await hashFile(suitePath) : undefined,
+      },
+      datasets: [{ path: dataset.path, sha256: dataset.sha256, rows: dataset.rows }],
+      runner,
+      cases: dataset.cases,
+      task: task.task,
+      decoding: { ...task.decoding, threshold: suite.decisionThreshold },
+      thresholds: suite.metrics,
+      sliceColumns: suite.slices,
+      baseline,
+      tolerance: suite.baseline.tolerance,
+      bootstrap: suite.bootstrap,
+      probes: suite.probes,
+      onResult: progressLine(options, dataset.cases.length),
+    });
+  } finally {
+    await runner.close();
+  }
+  const findings = EVALUATION_RULES.flatMap((rule) => applyRule(rule, section, ruleContext(policy)));
+  // The audited target: the local model when there is one (its files are scanned too), else the suite file.
+  const target = modelSpec.path ? resolve(baseDir, modelSpec.path) : (suitePath ?? dataPath);
+  const report = await audit(target, {
+    policy,
+    ...auditPlan('scan'),
+    sections: [() => ({ evaluation: section })],
+    extraFindings: findings,
+    limits: DEFAULT_LIMITS,
+    notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
+    toolVersion: VERSION,
+  });
+  if (options.record) await recordInStore(report, target, options);
+  await emit([report], options);
+  return report.gate.exitCode;
+}
+
+async function suiteFor(options: EvalOptions): Promise<{ suite: Suite; baseDir: string; suitePath?: string }> {
+  const overrides = {
+    ...(options.threshold !== undefined ? { decisionThreshold: numberFlag('--threshold', options.threshold) } : {}),
+  };
+  const bootstrap = (suite: Suite): Suite['bootstrap'] => ({
+    ...suite.bootstrap,
+    ...(options.resamples ? { resamples: numberFlag('--resamples', options.resamples) } : {}),
+    ...(options.seed ? { seed: numberFlag('--seed', options.seed) } : {}),
+  });
+  const bounds = parseBounds(options.min, 'min');
+  for (const [name, bound] of Object.entries(parseBounds(options.max, 'max')))
+    bounds[name] = { ...bounds[name], ...bound };
+  const finish = (suite: Suite): Suite => ({
+    ...suite,
+    ...overrides,
+    metrics: { ...suite.metrics, ...bounds },
+    slices: [...suite.slices, ...(options.slice ?? [])],
+    bootstrap: bootstrap(suite),
+    probes: options.probes ? suite.probes : { ...suite.probes, edgeCases: false, robustness: false },
+    baseline: options.tolerance ? { tolerance: numberFlag('--tolerance', options.tolerance) } : suite.baseline,
+  });
+  if (options.suite) {
+    const suitePath = resolve(options.suite);
+    const text = await readFile(suitePath, 'utf8').catch((error: Error) => {
+      throw new EvalUsageError(`${options.suite}: cannot read the suite: ${error.message}`);
+    });
+    let raw: unknown;
+    try {
+      raw = parseYaml(text);
+    } catch (error) {
+      throw new EvalUsageError(`${options.suite}: not valid YAML: ${(error as Error).message}`);
+    }
+    const parsed = Suite.safeParse(raw);
+    if (!parsed.success)
+      throw new EvalUsageError(
+        `${options.suite}: not a valid suite (schema/suite.schema.json):\n${z.prettifyError(parsed.error)}`,
+      );
+    const suite = options.data ? { ...parsed.data, dataset: { path: resolve(options.data) } } : parsed.data;
+    return { suite: finish(suite), baseDir: dirname(suitePath), suitePath };
+  }
+  if (!options.model || !options.data || !options.label)
+    throw new EvalUsageError(
+      'assay eval needs --suite <suite.yaml>, or --model <file.onnx> --data <table> --label <column> (the short form)',
+    );
+  const suite = Suite.parse({
+    name: 'short form (--model --data --label)',
+    dataset: { path: resolve(options.data) },
+    input: { kind: 'tensor' },
+    expected: { column: options.label },
+    task: 'classification',
+    positiveLabel: options.positive,
+  });
+  return { suite: finish(suite), baseDir: process.cwd() };
+}
+
+function modelSpecFor(options: EvalOptions, suite: Suite): ModelSpec {
+  if (options.model) {
+    if (extname(options.model).toLowerCase() !== '.onnx' && !existsSync(resolve(options.model, 'config.json')))
+      throw new EvalUsageError(
+        `--model ${options.model}: give an .onnx file or a Transformers.js folder; endpoints go in a suite's model block`,
+      );
+    const kind = extname(options.model).toLowerCase() === '.onnx' ? 'onnx' : 'transformers';
+    return { ...suite.model, kind, path: resolve(options.model) };
+  }
+  if (!suite.model) throw new EvalUsageError('the suite has no model block: add one, or pass --model');
+  return suite.model;
+}
+
+/** The task and how outputs map to labels, completing the suite from the data when it is silent. */
+function taskFor(
+  suite: Suite,
+  expected: readonly (string | number | undefined)[],
+): {
+  task: Task;
+  decoding: { labels?: string[]; positiveLabel?: string; negativeLabel?: string };
+} {
+  if (suite.task === 'regression') return { task: { kind: 'regression' }, decoding: {} };
+  if (suite.task === 'text') return { task: { kind: 'text', checks: suite.checks }, decoding: {} };
+  const seen = [...new Set(expected.filter((value) => value !== undefined).map(String))].sort();
+  const labels = suite.labels;
+  if (labels) {
+    const positiveLabel = suite.positiveLabel ?? (labels.length === 2 ? labels[1] : undefined);
+    return { task: { kind: 'classification', positiveLabel }, decoding: { labels, positiveLabel } };
+  }
+  if (seen.length > 2 && !suite.positiveLabel) return { task: { kind: 'classification' }, decoding: {} };
+  const positiveLabel =
+    suite.positiveLabel ?? seen.find((label) => /^(1|1\.0|true|yes|positive|pos)$/i.test(label)) ?? seen.at(-1);
+  if (positiveLabel === undefined) throw new EvalUsageError('the expected column is empty: nothing to score against');
+  const negativeLabel =
+    seen.find((label) => label !== positiveLabel) ?? (positiveLabel === '1' ? '0' : `not ${positiveLabel}`);
+  return { task: { kind: 'classification', positiveLabel }, decoding: { positiveLabel, negativeLabel } };
+}
+
+/** A baseline from a report file, or from an audit id in the store. */
+async function loadBaseline(reference: string): Promise<Baseline> {
+  let report: Report;
+  if (existsSync(reference)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(reference, 'utf8'));
+    } catch (error) {
+      throw new EvalUsageError(
+        `--baseline ${reference}: not a JSON report (${(error as Error).message}); write one with --format json`,
+      );
+    }
+    const parsed = Report.safeParse(raw);
+    if (!parsed.success)
+      throw new EvalUsageError(`--baseline ${reference}: not an Assay report: ${z.prettifyError(parsed.error)}`);
+    report = parsed.data;
+  } else {
+    const { openStore } = await import('../store/open.js');
+    const store = await openStore(undefined, { create: false }).catch((error: Error) => {
+      throw new EvalUsageError(
+        `--baseline ${reference}: no such file, and the store cannot be opened: ${error.message}`,
+      );
+    });
+    try {
+      const stored = await store.getAudit(reference);
+      if (!stored?.report)
+        throw new EvalUsageError(
+          `--baseline ${reference}: no such file and no audit with that id in ${store.location}`,
+        );
+      report = stored.report;
+    } finally {
+      await store.close();
+    }
+  }
+  if (!report.evaluation)
+    throw new EvalUsageError(
+      `--baseline ${reference}: the report has no evaluation section (it did not come from assay eval)`,
+    );
+  return { source: reference, startedAt: report.startedAt, metrics: report.evaluation.metrics };
+}
+
+async function recordInStore(report: Report, target: string, options: EvalOptions) {
+  const [{ openStore }, { modelName }] = await Promise.all([
+    import('../store/open.js'),
+    import('../store/model-name.js'),
+  ]);
+  const store = await openStore();
+  try {
+    const metrics = Object.fromEntries(
+      (report.evaluation?.metrics ?? []).flatMap((metric) =>
+        metric.value === null ? [] : [[metric.name, metric.value]],
+      ),
+    );
+    const summary = await store.recordAudit(report, { command: 'eval', model: modelName(target), metrics });
+    if (!options.quiet) process.stderr.write(`assay: recorded as audit ${summary.id} in ${store.location}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+function numberFlag(flag: string, value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new EvalUsageError(`${flag} ${value}: not a number`);
+  return number;
+}
+
+/** `--min accuracy=0.9` (repeatable) → { accuracy: { min: 0.9 } }. */
+function parseBounds(
+  entries: readonly string[] | undefined,
+  side: 'min' | 'max',
+): Record<string, { min?: number; max?: number }> {
+  const bounds: Record<string, { min?: number; max?: number }> = {};
+  for (const entry of entries ?? []) {
+    const at = entry.lastIndexOf('=');
+    if (at <= 0) throw new EvalUsageError(`--${side} ${entry}: write metric=value, e.g. --${side} accuracy=0.9`);
+    bounds[entry.slice(0, at)] = { [side]: numberFlag(`--${side}`, entry.slice(at + 1)) };
+  }
+  return bounds;
+}
+
+/** Progress with an ETA on a terminal; nothing when piped or quiet. */
+function progressLine(options: EvalOptions, total: number): ((result: RunResult) => void) | undefined {
+  if (!options.progress || options.quiet || !process.stderr.isTTY) return undefined;
+  const started = Date.now();
+  let done = 0;
+  let shown = 0;
+  return () => {
+    done++;
+    const now = Date.now();
+    if (now - shown < 250 && done < total) return;
+    shown = now;
+    const eta = done > 0 ? ((now - started) / done) * (total - done) : 0;
+    process.stderr.write(`\r\u001b[Kassay eval: ${done}/${total} cases, ETA ${Math.ceil(eta / 1000)} s`);
+    if (done >= total) process.stderr.write('\r\u001b[K');
+  };
+}
+
+/** Errors that come from what the user gave (suite, data, flags, model files), not from a bug: exit 2 with the message. */
+export function isEvalUserError(error: unknown): boolean {
+  return error instanceof EvalUsageError || error instanceof RunnerConfigError || error instanceof TabularError;
+}
