@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Finding } from './finding.js';
 import { ComplianceSection } from './sections/compliance.js';
 import { DependenciesSection } from './sections/dependencies.js';
+import { DriftSection } from './sections/drift.js';
 import { PrivacySection } from './sections/privacy.js';
 import { EvaluationSection } from './sections/evaluation.js';
 import { ModelSection } from './sections/model.js';
@@ -65,6 +66,7 @@ export const ReportSections = z.object({
   privacy: PrivacySection.optional(),
   model: ModelSection.optional(),
   evaluation: EvaluationSection.optional(),
+  drift: DriftSection.optional(),
 });
 export type ReportSections = z.infer<typeof ReportSections>;
 

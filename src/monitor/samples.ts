@@ -32,6 +32,20 @@ export interface CategorySample {
 
 export type Sample = NumericSample | CategorySample;
 
+/** Where a profile pools the mass of values its frequent-items sketch stopped tracking. */
+export const OTHER_CATEGORY = '(other)';
+
+/** Current counts with values the (sketched) reference does not track pooled into OTHER_CATEGORY, as the reference's are. */
+export function poolUntracked(current: CategorySample, reference: CategorySample): CategorySample {
+  if (!reference.counts.has(OTHER_CATEGORY)) return current;
+  const counts = new Map<string, number>();
+  for (const [key, count] of current.counts) {
+    const target = reference.counts.has(key) ? key : OTHER_CATEGORY;
+    counts.set(target, (counts.get(target) ?? 0) + count);
+  }
+  return { ...current, counts };
+}
+
 /** Rows with value ≤ x. */
 export function countAtOrBelow(sample: NumericSample, x: number): number {
   const index = upperBound(sample.values, x);
