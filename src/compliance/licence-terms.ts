@@ -89,7 +89,7 @@ function judgeTerm(term: LicenceTerm, context: UseContext, verdict: Verdict): vo
       return;
     }
     case 'attribution':
-      if (term.when === 'any-use' ? madeAvailable : redistributes) oblige(`display "${term.text}": ${term.summary}`);
+      if (term.when === 'any-use' ? madeAvailable : redistributes) oblige(term.summary);
       return;
     case 'ship-licence':
       if (redistributes) oblige(term.notice ? `${term.summary}; the notice reads: "${term.notice}"` : term.summary);
