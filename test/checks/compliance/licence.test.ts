@@ -1,7 +1,9 @@
 /** `assay audit` end to end: the compliance rules and section, in every format, through the CLI. */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { card } from '../../compliance/support.js';
+import { builtInRuleMetas } from '../../../src/assay.js';
+import { render } from '../../../src/report/index.js';
+import { auditCompliance, card } from '../../compliance/support.js';
 import { type HubServer, startHubServer } from '../../fixtures/hub-server.js';
 import { runAssay, tempFolder } from '../../helpers.js';
 
@@ -106,5 +108,20 @@ describe('assay audit hf://: ancestors fetched from the Hub endpoint', () => {
       model: 'lab/base-nc',
       found: 'not-found',
     });
+  });
+});
+
+describe('compliance section rendering of hostile card values', () => {
+  it('a base_model full of markup is escaped in HTML and Markdown and never looked up', async () => {
+    const hostile = '<img src=x onerror=alert(1)>/*[x](javascript:alert(1))*';
+    const report = await auditCompliance({
+      'README.md': card('license: mit', `base_model: ${JSON.stringify(hostile)}`),
+    });
+    expect(report.compliance?.lineage[1]).toMatchObject({ model: hostile, found: 'not-found' });
+    const html = render('html', report, builtInRuleMetas());
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    const md = render('md', report, builtInRuleMetas());
+    expect(md).not.toContain('[x](javascript:alert(1))');
   });
 });
