@@ -49,15 +49,6 @@ export function collectEvidence(sources: ModelLicenceSources): LicenceEvidence[]
     if (licenseName) evidence.push(byId('card-license-name', card.file, licenseName));
     const linked = licenseLink && licenceByLink(licenseLink);
     if (linked && licenseLink) evidence.push(fromEntry('card-license-link', card.file, licenseLink, linked));
-    // `license: other` (or `unknown`) with nothing that names the licence: a claim we cannot identify.
-    if (license && NO_CLAIM.has(license.toLowerCase()) && !licenseName && !linked)
-      evidence.push({
-        source: 'card-license',
-        file: card.file,
-        value: license,
-        status: 'unidentified',
-        candidates: [],
-      });
   }
   for (const { file, fact } of sources.licenceTexts) {
     const match = identifyLicenceText(fact);
@@ -79,6 +70,17 @@ export function collectEvidence(sources: ModelLicenceSources): LicenceEvidence[]
       evidence.push(byId('gguf-license', gguf.file, gguf.license));
     if (gguf.licenseName) evidence.push(byId('gguf-license-name', gguf.file, gguf.licenseName));
   }
+  // `license: other` (or `unknown`) with nothing that names the licence, and no licence file that does (the card's
+  // `license_link: LICENSE` pattern): a claim we cannot identify.
+  const unnamed = card?.fields.license && NO_CLAIM.has(card.fields.license.toLowerCase()) && !card.fields.licenseName;
+  if (card && unnamed && !evidence.some((item) => item.candidates.length > 0))
+    evidence.push({
+      source: 'card-license',
+      file: card.file,
+      value: card.fields.license as string,
+      status: 'unidentified',
+      candidates: [],
+    });
   return evidence;
 }
 

@@ -143,6 +143,34 @@ describe.each(families.map((entry) => [entry.id, entry] as const))('family id %s
   });
 });
 
+describe('license: other', () => {
+  it('with license_link: LICENSE, the licence file names the licence', async () => {
+    const text = readFileSync(join(SHARED_DATA, 'licenses', 'llama3.2.txt'), 'utf8');
+    const report = await auditCompliance({
+      'README.md': card('license: other', 'license_link: LICENSE'),
+      LICENSE: text,
+    });
+    expect(report.compliance?.licence).toMatchObject({ status: 'identified', effective: { id: 'llama3.2' } });
+  });
+
+  it('with nothing that names the licence, it is unidentified and fails the gate for commercial use', async () => {
+    const report = await auditCompliance(
+      { 'README.md': card('license: other', 'license_link: https://example.com/our-terms') },
+      { policy: { intendedUse: { commercial: true } } },
+    );
+    expect(report.compliance?.licence.status).toBe('unidentified');
+    expect(findingsOf(report, 'compliance/licence-unidentified')[0]?.severity).toBe('high');
+    expect(report.gate.exitCode).toBe(1);
+  });
+
+  it('a Hub licence link identifies the licence when no name is given', async () => {
+    const report = await auditCompliance({
+      'README.md': card('license: other', 'license_link: https://llama.meta.com/llama3/license'),
+    });
+    expect(report.compliance?.licence.effective?.id).toBe('llama3');
+  });
+});
+
 describe('texts that are not known licences', () => {
   it('an unknown LICENSE is unidentified, with the closest licence and its low score', async () => {
     const report = await auditCompliance({
