@@ -1,23 +1,21 @@
 /**
  * ONNX ModelProto: operators (with their domains) from the main graph, every subgraph (If / Loop / Scan
  * attributes), training graphs and model-local functions; external-data references checked against the disk.
- * Tensor payloads are skipped without being buffered (see onnx-proto.ts).
+ * Tensor payloads are skipped without being buffered (see protobuf.ts).
  */
 import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   type Attribute,
-  decodeStream,
   type Graph,
-  looksLikeMessage,
   type Model,
   ModelProtoType,
   type Node,
-  protoFailure,
   type SparseTensor,
   type Tensor,
 } from './onnx-proto.js';
 import type { BinaryFormat, BinaryInput } from './plugins.js';
+import { decodeStream, looksLikeMessage, protoFailure } from './protobuf.js';
 import { isFileSource } from './source.js';
 
 /** What happened when an external-data location was resolved inside the model folder. */

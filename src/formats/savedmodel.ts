@@ -1,12 +1,12 @@
 /**
  * TensorFlow SavedModel (`saved_model.pb`): the op names of every meta graph's GraphDef, of its function library
- * and of its stripped op list. Decoded with the bounded streaming decoder of onnx-proto.ts over our own subset
+ * and of its stripped op list. Decoded with the bounded streaming decoder of protobuf.ts over our own subset
  * of saved_model.proto / meta_graph.proto / graph.proto / function.proto (field numbers from TensorFlow 2.x);
  * Const tensors' payloads (`tensor_content`) are skipped, short string constants are kept to resolve file names.
  */
 import { basename } from 'node:path';
-import { type Decoded, decodeStream, looksLikeMessage, protoFailure, protoRoot } from './onnx-proto.js';
 import type { BinaryFormat } from './plugins.js';
+import { type Decoded, decodeStream, looksLikeMessage, protoFailure, protoRoot } from './protobuf.js';
 
 const SAVED_MODEL_SCHEMA = `
 syntax = "proto3";
