@@ -23,9 +23,11 @@ import { compareStrings } from './text.js';
  * |                                 | known to an audit of bytes, so they are left out rather than invented.          |
  * | model.license (+ name, link)    | simplelicensing_LicenseExpression (the SPDX id, else `LicenseRef-<name>` with   |
  * |                                 | the link as simplelicensing_customIdToUri) + Relationship hasDeclaredLicense;   |
- * |                                 | no card licence: hasDeclaredLicense NoAssertionLicense. hasConcludedLicense is  |
- * |                                 | always NoAssertionLicense: the card is a claim, not a conclusion (the AI and    |
- * |                                 | Dataset profiles require exactly one of each per package)                       |
+ * |                                 | no card licence: hasDeclaredLicense NoAssertionLicense. The AI and Dataset      |
+ * |                                 | profiles require exactly one declared and one concluded licence per package     |
+ * | compliance.licence.effective    | hasConcludedLicense, when the compliance analysis identified the licence (its   |
+ * |                                 | SPDX id or LicenseRef-hf-<id>); else NoAssertionLicense: the card is a claim,   |
+ * |                                 | not a conclusion. Datasets and base models: NoAssertionLicense for both         |
  * | model.datasets                  | dataset_DatasetPackage (software_primaryPurpose `data`, dataset_datasetType      |
  * |                                 | noAssertion, downloadLocation the Hub page) + Relationship trainedOn            |
  * | model.baseModels                | ai_AIPackage per base model + Relationship descendantOf (model → bases)         |
@@ -113,24 +115,27 @@ export function renderSpdx(report: Report, _rules: RuleMeta[]): string {
   if (single) model.verifiedUsing = [sha256(single.sha256)];
   elements.push(model);
 
-  // Its licence, as the card declares it.
-  const declared = declaredLicence(card);
-  if (declared) {
-    const licence: Element = {
-      ...common('simplelicensing_LicenseExpression', id('license', declared.expression)),
-      simplelicensing_licenseExpression: declared.expression,
+  // Its licence: declared by the card, concluded by the compliance analysis when its evidence agrees.
+  const licences = new Set<string>();
+  const licence = (expression: string, link?: string) => {
+    const spdxId = id('license', expression);
+    if (licences.has(spdxId)) return spdxId;
+    licences.add(spdxId);
+    const element: Element = {
+      ...common('simplelicensing_LicenseExpression', spdxId),
+      simplelicensing_licenseExpression: expression,
     };
-    if (declared.link) {
-      licence.simplelicensing_customIdToUri = [
-        { type: 'DictionaryEntry', key: declared.expression, value: declared.link },
-      ];
-    }
-    elements.push(licence);
-    relate(modelId, 'hasDeclaredLicense', [licence.spdxId]);
-  } else {
-    relate(modelId, 'hasDeclaredLicense', [NO_ASSERTION_LICENSE]);
-  }
-  relate(modelId, 'hasConcludedLicense', [NO_ASSERTION_LICENSE]);
+    if (link) element.simplelicensing_customIdToUri = [{ type: 'DictionaryEntry', key: expression, value: link }];
+    elements.push(element);
+    return spdxId;
+  };
+  const declared = declaredLicence(card);
+  relate(modelId, 'hasDeclaredLicense', [
+    declared ? licence(declared.expression, declared.link) : NO_ASSERTION_LICENSE,
+  ]);
+  const { compliance } = report;
+  const concluded = compliance?.licence.status === 'identified' ? compliance.licence.effective : undefined;
+  relate(modelId, 'hasConcludedLicense', [concluded ? licence(concluded.spdx) : NO_ASSERTION_LICENSE]);
 
   // Training data and lineage the card names.
   const datasetIds: string[] = [];

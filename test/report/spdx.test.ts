@@ -230,9 +230,9 @@ describe('SPDX 3.0.1 renderer', () => {
       type: 'simplelicensing_LicenseExpression',
       simplelicensing_licenseExpression: 'Apache-2.0',
     });
-    expect(related(document, model.spdxId as string, 'hasConcludedLicense')).toEqual([
-      'expandedlicensing_NoAssertionLicense',
-    ]);
+    // The compliance analysis identified the card's licence, so it is also the concluded one (one element).
+    expect(report.compliance?.licence.status).toBe('identified');
+    expect(related(document, model.spdxId as string, 'hasConcludedLicense')).toEqual([licence]);
     const [dataset] = related(document, model.spdxId as string, 'trainedOn');
     expect(document['@graph'].find((n) => n.spdxId === dataset)).toMatchObject({
       type: 'dataset_DatasetPackage',
@@ -295,6 +295,10 @@ describe('SPDX 3.0.1 renderer', () => {
         { type: 'DictionaryEntry', key: 'LicenseRef-llama3-community', value: 'https://llama.meta.com/llama3/license' },
       ],
     });
+    // No compliance analysis in this report: nothing is concluded.
+    expect(related(document, model.spdxId as string, 'hasConcludedLicense')).toEqual([
+      'expandedlicensing_NoAssertionLicense',
+    ]);
     const [dependency] = related(document, model.spdxId as string, 'dependsOn');
     expect(document['@graph'].find((n) => n.spdxId === dependency)).toMatchObject({
       type: 'software_Package',
