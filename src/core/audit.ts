@@ -42,6 +42,29 @@ export async function audit(target: string, options: AuditOptions): Promise<Repo
   return buildReport(options.displayTarget ?? target, snapshot, findings, options, startedAt, now().toISOString());
 }
 
+/**
+ * A report on a target that is not a local file or folder (a model behind an HTTP endpoint, probed with
+ * `assay probe`): no files and no artifact rules, only the findings judged on what the model answered.
+ */
+export function reportWithoutFiles(
+  target: Report['target'],
+  findings: readonly Finding[],
+  options: AuditOptions,
+  startedAt: string,
+): Report {
+  const now = options.now ?? (() => new Date());
+  const empty: Snapshot = { kind: 'file', root: target.path, files: [], artifacts: [] };
+  const report = buildReport(
+    target.path,
+    empty,
+    [...findings].sort(compareFindings),
+    options,
+    startedAt,
+    now().toISOString(),
+  );
+  return { ...report, target };
+}
+
 export function judge(
   artifacts: readonly Artifact[],
   options: Pick<AuditOptions, 'policy' | 'rules' | 'modelRules'>,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { FairnessPolicy } from './sections/fairness.js';
+import { SafetyPolicy } from './sections/safety.js';
 import { Severity } from './severity.js';
 import { loadYamlFile } from './yaml-file.js';
 
@@ -50,6 +52,10 @@ export const Policy = z
       .default([])
       .describe('Extra pickle globals to accept, each with the reason it is safe'),
     ignorePaths: z.array(z.string()).default([]).describe('Glob patterns of files to leave out of the audit'),
+    safety: SafetyPolicy.default(SafetyPolicy.parse({})).describe('Attack success the probe gate tolerates'),
+    fairness: FairnessPolicy.default(FairnessPolicy.parse({})).describe(
+      'Fairness thresholds (default: four-fifths rule)',
+    ),
     intendedUse: IntendedUse.optional().describe(
       "How the model will be used: licence terms (and their ancestors' terms) are decided against it",
     ),

@@ -3,9 +3,11 @@ import { Finding } from './finding.js';
 import { ComplianceSection } from './sections/compliance.js';
 import { DependenciesSection } from './sections/dependencies.js';
 import { DriftSection } from './sections/drift.js';
-import { PrivacySection } from './sections/privacy.js';
 import { EvaluationSection } from './sections/evaluation.js';
+import { FairnessSection } from './sections/fairness.js';
 import { ModelSection } from './sections/model.js';
+import { PrivacySection } from './sections/privacy.js';
+import { SafetySection } from './sections/safety.js';
 import { Severity } from './severity.js';
 
 export const SCHEMA_VERSION = '1.0.0';
@@ -19,7 +21,7 @@ export const FileEntry = z.object({
 export type FileEntry = z.infer<typeof FileEntry>;
 
 export const Target = z.object({
-  kind: z.enum(['file', 'directory']),
+  kind: z.enum(['file', 'directory', 'endpoint']).describe('endpoint: a model served over HTTP (assay probe)'),
   path: z.string().describe('The target as the user gave it'),
 });
 export type Target = z.infer<typeof Target>;
@@ -66,6 +68,8 @@ export const ReportSections = z.object({
   privacy: PrivacySection.optional(),
   model: ModelSection.optional(),
   evaluation: EvaluationSection.optional(),
+  safety: SafetySection.optional(),
+  fairness: FairnessSection.optional(),
   drift: DriftSection.optional(),
 });
 export type ReportSections = z.infer<typeof ReportSections>;
