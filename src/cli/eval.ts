@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { auditPlan, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
-import { EVALUATION_RULES } from '../checks/performance/evaluation.js';
+import { auditPlan, EVALUATION_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
 import { applyRule, audit, ruleContext } from '../core/audit.js';
 import type { Policy } from '../core/policy.js';
 import { Report } from '../core/report.js';
@@ -87,7 +86,7 @@ export async function runEval(options: EvalOptions): Promise<number> {
   } finally {
     await runner.close();
   }
-  const findings = EVALUATION_RULES.flatMap((rule) => applyRule(rule, section, ruleContext(policy)));
+  const findings = EVALUATION_RULES.all().flatMap((rule) => applyRule(rule, section, ruleContext(policy)));
   // The audited target: the local model when there is one (its files are scanned too), else the suite file.
   const target = modelSpec.path ? resolve(baseDir, modelSpec.path) : (suitePath ?? dataPath);
   const report = await audit(target, {
