@@ -1,6 +1,7 @@
 import type { Report } from '../core/report.js';
 import { complianceSectionRenderer } from './sections/compliance.js';
 import { dependenciesSectionRenderer } from './sections/dependencies.js';
+import { driftSectionRenderer } from './sections/drift.js';
 import { evaluationSectionRenderer } from './sections/evaluation.js';
 import { modelSectionRenderer } from './sections/model.js';
 import { privacySectionRenderer } from './sections/privacy.js';
@@ -31,4 +32,5 @@ export const REPORT_SECTIONS: readonly SectionRenderer[] = [
   complianceSectionRenderer,
   privacySectionRenderer,
   evaluationSectionRenderer,
+  driftSectionRenderer,
 ];
