@@ -74,11 +74,16 @@ export async function runCacheScan(options: ScanOptions): Promise<number> {
   return codes.includes(1) ? 1 : codes.includes(2) ? 2 : 0;
 }
 
-/** `audit` walks the base_model lineage: cards from `--cards`, and from the Hub only when the target is on the Hub. */
+/** `audit` walks the base_model lineage: cards from `--cards`, the local HF cache, and the Hub only for Hub targets. */
 function lineageFor(options: ScanOptions, hubTarget: boolean): AuditOptions['enrich'] {
   if (options.command !== 'audit') return undefined;
   const hubEndpoint = hubTarget && !options.offline ? (process.env.HF_ENDPOINT ?? 'https://huggingface.co') : undefined;
-  return lineageEnricher({ cardsFolder: options.cards, hubEndpoint, hubToken: process.env.HF_TOKEN });
+  return lineageEnricher({
+    cardsFolder: options.cards,
+    hfCacheDir: hubCacheDir(),
+    hubEndpoint,
+    hubToken: process.env.HF_TOKEN,
+  });
 }
 
 /** The policy in force; also loads the advisory database the supply-chain rules read. */

@@ -1,7 +1,7 @@
 /**
  * The `base_model` lineage: the enrich step follows the card's `base_model` (and GGUF `general.base_model.*`) to each
- * ancestor's card, in a local folder of cards (`--cards`, laid out `<org>/<name>/README.md`) or, for Hub targets
- * only, on the Hub. Every ancestor becomes an artifact with one `lineage-card` fact, found or not: an ancestor that
+ * ancestor's card, in a local folder of cards (`--cards`, laid out `<org>/<name>/README.md`), in the local Hugging
+ * Face cache, or, for Hub targets only, on the Hub. Every ancestor becomes an artifact with one `lineage-card` fact, found or not: an ancestor that
  * cannot be read is unknown, never assumed permissive. Walks are bounded in depth and count, and cycles stop.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import type { Artifact } from '../formats/facts.js';
 import { factsOf } from '../formats/facts.js';
 import { isLicenceFileName, type LicenceTextFact, licenceTextFact } from '../formats/licence-text.js';
 import { type ModelCardFields, parseModelCard } from '../formats/model-card.js';
+import { repoFolderName } from '../targets/hf-cache.js';
 import { TargetError } from '../targets/local.js';
 
 export interface LineageCardFact {
@@ -20,7 +21,7 @@ export interface LineageCardFact {
   childOf: string[];
   /** 1 for a direct base model. */
   depth: number;
-  found: 'cards-folder' | 'hub' | 'not-found' | 'unreadable' | 'depth-limit';
+  found: 'cards-folder' | 'hf-cache' | 'hub' | 'not-found' | 'unreadable' | 'depth-limit';
   /** Why it was not found or could not be read; where it was read from. */
   detail: string;
   /** The ancestor card's fields (absent when not found). */
@@ -35,6 +36,8 @@ export const TARGET_NODE = '.';
 export interface LineageOptions {
   /** Folder of cards laid out `<org>/<name>/README.md`. */
   cardsFolder?: string;
+  /** The local Hugging Face cache: an ancestor downloaded before is read from its `main` snapshot, offline. */
+  hfCacheDir?: string;
   /** Hub base URL to fetch ancestors' README.md from (only for Hub targets; absent offline). */
   hubEndpoint?: string;
   hubToken?: string;
@@ -136,6 +139,20 @@ async function readAncestor(
         await licenceFiles(folder),
       );
   }
+  if (options.hfCacheDir) {
+    const snapshot = await cachedSnapshot(options.hfCacheDir, model);
+    const text = snapshot && (await readBounded(join(snapshot, 'README.md')));
+    if (snapshot && text !== undefined)
+      return fromCardText(
+        model,
+        child,
+        depth,
+        'hf-cache',
+        join(snapshot, 'README.md'),
+        text,
+        await licenceFiles(snapshot),
+      );
+  }
   if (options.hubEndpoint) {
     const url = `${options.hubEndpoint.replace(/\/+$/, '')}/${model}/resolve/main/README.md`;
     const fetched = await fetchCard(url, options.hubToken);
@@ -144,6 +161,7 @@ async function readAncestor(
   }
   const where = [
     options.cardsFolder && `no ${model}/README.md in ${options.cardsFolder}`,
+    options.hfCacheDir && 'not in the Hugging Face cache',
     options.hubEndpoint === undefined && 'the Hub is consulted for hf:// targets only',
   ].filter(Boolean);
   return node(model, child, depth, 'not-found', where.join('; '));
@@ -153,7 +171,7 @@ async function fromCardText(
   model: string,
   child: string,
   depth: number,
-  found: 'cards-folder' | 'hub',
+  found: 'cards-folder' | 'hf-cache' | 'hub',
   where: string,
   text: string,
   licenceTexts: LicenceTextFact[],
@@ -164,6 +182,13 @@ async function fromCardText(
   if (!parsed) return node(model, child, depth, found, `${where} (no front matter)`, emptyCard(), licenceTexts);
   const { kind: _kind, metadata: _metadata, bodyLength: _bodyLength, ...card } = parsed;
   return node(model, child, depth, found, where, card, licenceTexts);
+}
+
+/** The snapshot `refs/main` points at in the Hugging Face cache (huggingface_hub's layout). */
+async function cachedSnapshot(cacheDir: string, model: string): Promise<string | undefined> {
+  const folder = join(cacheDir, repoFolderName(model));
+  const commit = (await readBounded(join(folder, 'refs', 'main')))?.trim();
+  return commit && /^[0-9a-f]{40}$/.test(commit) ? join(folder, 'snapshots', commit) : undefined;
 }
 
 function emptyCard(): ModelCardFields {

@@ -165,6 +165,24 @@ describe('base_model lineage through a cards folder', () => {
   });
 });
 
+describe('base_model lineage from the local Hugging Face cache', () => {
+  it('reads the card of the snapshot refs/main points at, offline', async () => {
+    const commit = 'a'.repeat(40);
+    const cache = await tempFolder({
+      'models--org--cached/refs/main': commit,
+      [`models--org--cached/snapshots/${commit}/README.md`]: card('license: gemma'),
+      'models--org--stale/snapshots/b/README.md': card('license: mit'),
+    });
+    const artifacts = await walkLineage(['org/cached', 'org/stale'], { hfCacheDir: cache });
+    const facts = artifacts.flatMap((artifact) => factsOf(artifact, 'lineage-card'));
+    expect(facts.find((fact) => fact.model === 'org/cached')).toMatchObject({
+      found: 'hf-cache',
+      card: { license: 'gemma' },
+    });
+    expect(facts.find((fact) => fact.model === 'org/stale')).toMatchObject({ found: 'not-found' });
+  });
+});
+
 describe('base_model lineage from the Hub', () => {
   let endpoint = '';
   const requests: string[] = [];

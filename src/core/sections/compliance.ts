@@ -39,7 +39,7 @@ export const LineageNode = z.object({
   depth: z.number().int().nonnegative(),
   parents: z.array(z.string()).describe('Its base_model entries'),
   childOf: z.array(z.string()),
-  found: z.enum(['target', 'cards-folder', 'hub', 'not-found', 'unreadable', 'depth-limit']),
+  found: z.enum(['target', 'cards-folder', 'hf-cache', 'hub', 'not-found', 'unreadable', 'depth-limit']),
   detail: z.string().optional(),
   licenceStatus: LicenceStatus,
   licence: LicenceRef.optional(),

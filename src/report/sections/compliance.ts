@@ -38,7 +38,7 @@ function nodeLine(node: LineageNode): string {
     ? `${node.licence.id} (${node.licence.spdx})${node.licenceStatus === 'identified' ? '' : `, ${node.licenceStatus}`}`
     : `licence ${node.licenceStatus === 'none' ? 'not declared' : node.licenceStatus}`;
   const found =
-    node.found === 'target' ? '' : node.found === 'cards-folder' || node.found === 'hub' ? ` [${node.found}]` : '';
+    node.found === 'target' ? '' : ['cards-folder', 'hf-cache', 'hub'].includes(node.found) ? ` [${node.found}]` : '';
   const missing =
     node.found === 'not-found' || node.found === 'unreadable' || node.found === 'depth-limit'
       ? ` [${node.found}: ${node.detail}] — unknown terms`
