@@ -203,24 +203,29 @@ function segmentWhere(segment: Segment, lineIndex: number, label = 'line'): stri
     : `${label} near byte ${segment.offset}`;
 }
 
-/** Leaf values of parsed JSON under dotted key paths (array indices left out: `users[].email` → `users.email`). */
+/**
+ * Leaf values of parsed JSON under dotted key paths (array indices left out: `users[].email` → `users.email`).
+ * Bounded: at most `budget.nodes` values and `MAX_JSON_DEPTH` levels (deeper values are not personal-data records).
+ */
 function walkJson(
   value: unknown,
   path: string,
   visit: (field: string, text: string) => void,
   budget: { nodes: number },
+  depth = 0,
 ): void {
-  if (--budget.nodes < 0) return;
+  if (--budget.nodes < 0 || depth > MAX_JSON_DEPTH) return;
   if (value === null || value === undefined) return;
   if (typeof value === 'string') visit(path, value);
   else if (typeof value === 'number' || typeof value === 'bigint') visit(path, String(value));
-  else if (value instanceof Date) return;
-  else if (value instanceof Uint8Array) return;
-  else if (Array.isArray(value)) for (const item of value) walkJson(item, path, visit, budget);
+  else if (value instanceof Date || value instanceof Uint8Array) return;
+  else if (Array.isArray(value)) for (const item of value) walkJson(item, path, visit, budget, depth + 1);
   else if (typeof value === 'object')
-    for (const [key, item] of Object.entries(value)) walkJson(item, path ? `${path}.${key}` : key, visit, budget);
+    for (const [key, item] of Object.entries(value))
+      walkJson(item, path ? `${path}.${key}` : key, visit, budget, depth + 1);
 }
 
+const MAX_JSON_DEPTH = 64;
 /** Values parsed from a JSON document or record: at most this many visited per document. */
 const MAX_JSON_NODES = 1_000_000;
 
