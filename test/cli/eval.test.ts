@@ -188,3 +188,14 @@ describe('assay eval --suite against an OpenAI-compatible server on 127.0.0.1', 
     );
   });
 });
+
+describe('example suites', () => {
+  it('validate against the suite schema', async () => {
+    const { parse } = await import('yaml');
+    const { Suite } = await import('../../src/suites/schema.js');
+    for (const file of ['suite.yaml', 'chat-endpoint.yaml']) {
+      const text = await readFile(join(PROJECT_ROOT, 'examples', 'eval-suite', file), 'utf8');
+      expect(Suite.safeParse(parse(text)).success).toBe(true);
+    }
+  });
+});
