@@ -3,8 +3,10 @@ import { complianceSectionRenderer } from './sections/compliance.js';
 import { dependenciesSectionRenderer } from './sections/dependencies.js';
 import { driftSectionRenderer } from './sections/drift.js';
 import { evaluationSectionRenderer } from './sections/evaluation.js';
+import { fairnessSectionRenderer } from './sections/fairness.js';
 import { modelSectionRenderer } from './sections/model.js';
 import { privacySectionRenderer } from './sections/privacy.js';
+import { safetySectionRenderer } from './sections/safety.js';
 
 /**
  * How one pillar section of the report (dependencies, compliance, evaluation, ...) is shown to people. The text,
@@ -32,5 +34,7 @@ export const REPORT_SECTIONS: readonly SectionRenderer[] = [
   complianceSectionRenderer,
   privacySectionRenderer,
   evaluationSectionRenderer,
+  safetySectionRenderer,
+  fairnessSectionRenderer,
   driftSectionRenderer,
 ];
