@@ -149,7 +149,8 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
   {
     id: 'laion',
-    match: /laion/,
+    // The image sets only: LAION also publishes text sets (laion/OIG) without faces.
+    match: /(?:^|\/)laion-?(?:5b|2b|400m|aesthetics?|art|coco|high-?res|face)|^laion\/laion/,
     source: web,
     personalData: 'high',
     specialCategories: ['biometric-face', 'health'],

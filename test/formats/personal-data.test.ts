@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS } from '../../src/formats/analyse.js';
 import { factsOf } from '../../src/formats/facts.js';
 import { dataLayout, PERSONAL_DATA_BUDGET, type PersonalDataFact } from '../../src/formats/personal-data.js';
 import { snapshotLocal } from '../../src/targets/local.js';
+import { buildTar } from '../fixtures/tar-writer.js';
 import { tempFolder } from '../helpers.js';
 
 async function personalData(files: Record<string, Uint8Array | string>, limits = DEFAULT_LIMITS) {
@@ -104,6 +105,21 @@ describe('personal data in shipped data files', () => {
     expect(fact?.sample.description).toMatch(/first 4 MiB and 16 windows of 256 KiB spread over 12 MiB/);
     expect(fact?.counts.email).toBeGreaterThanOrEqual(1);
     expect(fact?.examples[0]?.where).toBe('line 1');
+  });
+
+  it('survives hostile data files: deep nesting, broken CSV quoting, Parquet it cannot reach', async () => {
+    const parquet = parquetWriteBuffer({ columnData: [{ name: 'email', data: ['ada@byron.uk'], type: 'STRING' }] });
+    const { byFile, artifacts } = await personalData({
+      'deep.json': `${'['.repeat(100_000)}"ada@byron-mail.uk"${']'.repeat(100_000)}`,
+      'broken.csv': 'email,note\nada@byron-mail.uk,"never closed\n',
+      'bundle.tar': buildTar([{ name: 'rows.parquet', data: new Uint8Array(parquet) }]),
+    });
+    expect(byFile.get('deep.json')?.counts).toEqual({});
+    expect(byFile.get('broken.csv')?.readAsText).toMatch(/^not valid CSV/);
+    expect(byFile.get('broken.csv')?.counts).toEqual({ email: 1 });
+    const member = artifacts.find((artifact) => artifact.member === 'rows.parquet');
+    expect(member?.format).toBe('parquet');
+    expect(member?.facts).toContainEqual(expect.objectContaining({ kind: 'not-analysed' }));
   });
 
   it('leaves model configs, tokenizers, requirements and licences alone', () => {
