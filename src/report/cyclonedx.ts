@@ -46,8 +46,10 @@ import { sortFindings } from './text.js';
  * - What the model card claims (the report's `model` section): the card's `license` becomes the model's licence, as
  *   an SPDX id when it is one (`apache-2.0` → `Apache-2.0`), otherwise a named licence (`license_name`, else the Hub
  *   id as written) with `license_link` as its URL when that is an absolute URL (a repository path goes into the
- *   `assay:license-link` property). The card's `datasets` are `data` components (`assay:dataset:<id>`, with a
- *   `dataset` entry in `data` and the Hub page as a reference when the id is a Hub id), referenced from
+ *   `assay:license-link` property), acknowledged as `declared`; the licence the compliance analysis identified (when
+ *   its evidence agrees) is added as `concluded`. The card's `datasets` are `data` components
+ *   (`assay:dataset:<id>`, with a `dataset` entry in `data` and the Hub page as a reference when the id is a Hub id),
+ *   referenced from
  *   `modelCard.modelParameters.datasets`; `pipeline_tag` is `modelParameters.task`. Claims, not verified facts: the
  *   BOM says what the card says, and the compliance rules judge it.
  * - Declared dependencies (the report's `dependencies` section) are `library` components identified by their purl
@@ -136,16 +138,34 @@ function fileComponent(file: FileEntry): Models.Component {
 }
 
 /** The card's licence claim; none when the card names no licence. */
-function modelLicences(model: ModelSection | undefined): Models.License[] {
-  if (!model || (model.license === undefined && model.licenseName === undefined)) return [];
+function declaredLicence(model: ModelSection | undefined): Models.DisjunctiveLicense | undefined {
+  if (!model || (model.license === undefined && model.licenseName === undefined)) return undefined;
   const url = absoluteUrl(model.licenseLink);
   const properties = new Models.PropertyRepository();
   if (model.licenseLink !== undefined && url === undefined)
     properties.add(new Models.Property('assay:license-link', model.licenseLink));
   const id = spdxLicenceId(model.license);
-  if (id !== undefined && SPDX.isSupportedSpdxId(id)) return [new Models.SpdxLicense(id, { url, properties })];
+  const acknowledgement = Enums.LicenseAcknowledgement.Declared;
+  if (id !== undefined && SPDX.isSupportedSpdxId(id))
+    return new Models.SpdxLicense(id, { url, properties, acknowledgement });
   if (model.license !== undefined) properties.add(new Models.Property('assay:license', model.license));
-  return [new Models.NamedLicense(model.licenseName ?? (model.license as string), { url, properties })];
+  return new Models.NamedLicense(model.licenseName ?? (model.license as string), { url, properties, acknowledgement });
+}
+
+/** The licence the compliance analysis identified from all the evidence (card, licence texts), when it did. */
+function concludedLicence(compliance: Report['compliance']): Models.DisjunctiveLicense | undefined {
+  const effective = compliance?.licence.status === 'identified' ? compliance.licence.effective : undefined;
+  if (!effective) return undefined;
+  const acknowledgement = Enums.LicenseAcknowledgement.Concluded;
+  if (SPDX.isSupportedSpdxId(effective.spdx)) return new Models.SpdxLicense(effective.spdx, { acknowledgement });
+  const properties = new Models.PropertyRepository([new Models.Property('assay:spdx', effective.spdx)]);
+  return new Models.NamedLicense(effective.name, { acknowledgement, properties });
+}
+
+function modelLicences(report: Report): Models.License[] {
+  return [declaredLicence(report.model), concludedLicence(report.compliance)].filter(
+    (licence): licence is Models.DisjunctiveLicense => licence !== undefined,
+  );
 }
 
 function datasetComponent(id: string): Models.Component {
@@ -288,7 +308,7 @@ export function renderCycloneDx(report: Report, _rules: RuleMeta[]): string {
     bomRef: MODEL_REF,
     ...(hub?.commit ? { version: hub.commit, purl: `pkg:huggingface/${hub.repo}@${hub.commit}` } : {}),
     ...(single ? { hashes: new Models.HashDictionary([[Enums.HashAlgorithm['SHA-256'], single.sha256]]) } : {}),
-    licenses: new Models.LicenseRepository(modelLicences(report.model)),
+    licenses: new Models.LicenseRepository(modelLicences(report)),
     properties: new Models.PropertyRepository([
       new Models.Property('assay:target', report.target.path),
       new Models.Property('assay:target-kind', report.target.kind),

@@ -184,7 +184,11 @@ describe('CycloneDX renderer', () => {
     const json = renderCycloneDx(report, SAMPLE_RULES);
     await expectStrictlyValid(json);
     const bom = JSON.parse(json) as Bom;
-    expect((bom.metadata.component as { licenses?: unknown }).licenses).toEqual([{ license: { id: 'Apache-2.0' } }]);
+    // Declared by the card; concluded by the compliance analysis, which identified the same licence.
+    expect((bom.metadata.component as { licenses?: unknown }).licenses).toEqual([
+      { license: { id: 'Apache-2.0', acknowledgement: 'declared' } },
+      { license: { id: 'Apache-2.0', acknowledgement: 'concluded' } },
+    ]);
     const datasets = bom.components.filter((component) => component.type === 'data');
     expect(datasets.map((component) => component['bom-ref'])).toEqual([
       'assay:dataset:HuggingFaceH4/ultrachat_200k',
@@ -276,6 +280,7 @@ describe('CycloneDX renderer', () => {
       {
         license: {
           name: 'llama3',
+          acknowledgement: 'declared',
           properties: [
             { name: 'assay:license', value: 'other' },
             { name: 'assay:license-link', value: 'LICENSE' },

@@ -5,7 +5,7 @@ import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import type { Report } from '../../src/core/report.js';
 import { render } from '../../src/report/index.js';
 import { renderSpdx, SPDX_CONTEXT } from '../../src/report/spdx.js';
-import { tempFolder } from '../helpers.js';
+import { runAssay, tempFolder } from '../helpers.js';
 import { cleanReport, hostileReport, SAMPLE_RULES, sampleReport } from './sample-report.js';
 
 /*
@@ -321,4 +321,13 @@ describe('SPDX 3.0.1 renderer', () => {
         .filter(Boolean);
     expect(ids(renderSpdx(changed, SAMPLE_RULES))).not.toEqual(ids(first));
   });
+
+  it('is what `assay audit --format spdx` writes', async () => {
+    const folder = await tempFolder({ 'README.md': CARD, 'config.json': '{"model_type": "bert"}' });
+    const { code, stdout } = await runAssay(['audit', folder, '--format', 'spdx']);
+    expect(code).toBe(0);
+    const document = parse(stdout);
+    expect(spdxProblems(document)).toEqual([]);
+    expect(node(document, 'dataset_DatasetPackage')).toMatchObject({ name: 'stanfordnlp/imdb' });
+  }, 120_000);
 });
