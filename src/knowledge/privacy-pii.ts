@@ -188,7 +188,7 @@ export const KIND_LABELS: Readonly<Record<PersonalDataKind, { one: string; many:
  */
 export const CONTEXT_WORDS: Readonly<Record<PersonalDataKind, readonly string[]>> = {
   email: ['email', 'e-mail', 'mail', 'contact', 'address'],
-  phone: ['phone', 'telephone', 'tel', 'mobile', 'cell', 'fax', 'call', 'contact', 'whatsapp'],
+  phone: ['phone', 'telephone', 'telefon', 'tel', 'mobile', 'mobil', 'cell', 'fax', 'call', 'contact', 'whatsapp'],
   'credit-card': ['card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'cc', 'pan', 'payment', 'cvv', 'expiry'],
   iban: ['iban', 'bank', 'account', 'transfer', 'sepa', 'bic', 'swift'],
   'us-ssn': ['ssn', 'ssns', 'social', 'security', 'ssid', 'taxpayer'],

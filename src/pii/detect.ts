@@ -179,8 +179,16 @@ function notPersonalContext(text: string, candidate: Candidate, words: readonly 
 
 type Detector = (text: string) => Iterable<Candidate>;
 
-const LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
-const DOMAIN_CHAR = /[A-Za-z0-9.-]/;
+/** ASCII lookup tables: a per-character regex test costs more than the rest of the e-mail scan. */
+function charTable(chars: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (const char of chars) table[char.charCodeAt(0)] = 1;
+  return table;
+}
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const LOCAL_CHARS = charTable(`${ALNUM}._%+-`);
+const DOMAIN_CHARS = charTable(`${ALNUM}.-`);
+const isIn = (table: Uint8Array, text: string, index: number) => table[text.charCodeAt(index)] === 1;
 const ROLE_ACCOUNTS =
   /^(?:no-?reply|do-?not-?reply|info|support|admin|contact|hello|team|security|privacy|abuse|postmaster|webmaster|sales|git|press|help|legal)$/i;
 /** `icon@2x.png`: asset names, not addresses. */
@@ -190,15 +198,15 @@ const FILE_SUFFIX = /\.(?:png|jpe?g|gif|svg|webp|ico|bmp|tiff?)$/i;
 function* emails(text: string): Generator<Candidate> {
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
     let start = at;
-    while (start > 0 && at - start <= 64 && LOCAL_CHAR.test(text[start - 1] as string)) start--;
+    while (start > 0 && at - start <= 64 && isIn(LOCAL_CHARS, text, start - 1)) start--;
     let end = at + 1;
-    while (end < text.length && end - at <= 253 && DOMAIN_CHAR.test(text[end] as string)) end++;
+    while (end < text.length && end - at <= 253 && isIn(DOMAIN_CHARS, text, end)) end++;
     while (start < at && text[start] === '.') start++;
     while (end > at + 1 && /[.-]/.test(text[end - 1] as string)) end--;
     const local = text.slice(start, at);
     const domain = text.slice(at + 1, end);
     if (!local || at - start > 64 || local.endsWith('.') || local.includes('..')) continue;
-    if (start > 0 && LOCAL_CHAR.test(text[start - 1] as string)) continue; // the local part ran over its limit
+    if (start > 0 && isIn(LOCAL_CHARS, text, start - 1)) continue; // the local part ran over its limit
     const labels = domain.split('.');
     const tld = labels[labels.length - 1] as string;
     if (labels.length < 2 || !/^[A-Za-z]{2,24}$/.test(tld) || FILE_SUFFIX.test(domain)) continue;
