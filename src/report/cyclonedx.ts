@@ -7,7 +7,7 @@ import type { RuleMeta } from '../core/rule.js';
 import type { Dependency } from '../core/sections/dependencies.js';
 import type { ModelSection } from '../core/sections/model.js';
 import type { Severity } from '../core/severity.js';
-import { absoluteUrl, datasetUrl, hubModel, spdxLicenceId } from './bom.js';
+import { absoluteUrl, datasetUrl, hubModel, modelUrl, spdxLicenceId } from './bom.js';
 import { findingFingerprint } from './sarif.js';
 import { sortFindings } from './text.js';
 
@@ -50,7 +50,8 @@ import { sortFindings } from './text.js';
  *   its evidence agrees) is added as `concluded`. The card's `datasets` are `data` components
  *   (`assay:dataset:<id>`, with a `dataset` entry in `data` and the Hub page as a reference when the id is a Hub id),
  *   referenced from
- *   `modelCard.modelParameters.datasets`; `pipeline_tag` is `modelParameters.task`. Claims, not verified facts: the
+ *   `modelCard.modelParameters.datasets`; `pipeline_tag` is `modelParameters.task`; each `base_model` is a
+ *   `pedigree.ancestors` entry (a machine-learning-model with its Hub page). Claims, not verified facts: the
  *   BOM says what the card says, and the compliance rules judge it.
  * - Declared dependencies (the report's `dependencies` section) are `library` components identified by their purl
  *   (`pkg:pypi/...`, `pkg:npm/...`; version only when pinned), one per purl however many files declare it, with the
@@ -180,6 +181,17 @@ function datasetComponent(id: string): Models.Component {
         }
       : {}),
   });
+}
+
+/** A card's `base_model` as a pedigree ancestor (the library has no pedigree class: added to the JSON). */
+function baseModel(id: string): Record<string, unknown> {
+  const url = modelUrl(id);
+  return {
+    type: 'machine-learning-model',
+    'bom-ref': `assay:base-model:${id}`,
+    name: id,
+    ...(url ? { externalReferences: [{ type: 'website', url }] } : {}),
+  };
 }
 
 const SCOPE: Record<Dependency['scope'], Enums.ComponentScope> = {
@@ -353,5 +365,7 @@ export function renderCycloneDx(report: Report, _rules: RuleMeta[]): string {
   }
   const card = modelCard(report, findings);
   if (card) json.metadata.component.modelCard = card;
+  const ancestors = [...new Set(report.model?.baseModels ?? [])].map(baseModel);
+  if (ancestors.length > 0) json.metadata.component.pedigree = { ancestors };
   return `${JSON.stringify(json, null, 2)}\n`;
 }

@@ -169,6 +169,7 @@ describe('CycloneDX renderer', () => {
         '---',
         'license: apache-2.0',
         'datasets: [HuggingFaceH4/ultrachat_200k, wikipedia]',
+        'base_model: [org/base-a, org/base-b]',
         'pipeline_tag: text-generation',
         '---',
         '# Tiny',
@@ -198,6 +199,17 @@ describe('CycloneDX renderer', () => {
     expect(datasets[0]?.externalReferences?.[0]?.url).toBe(
       'https://huggingface.co/datasets/HuggingFaceH4/ultrachat_200k',
     );
+    expect((bom.metadata.component as { pedigree?: unknown }).pedigree).toEqual({
+      ancestors: [
+        {
+          type: 'machine-learning-model',
+          'bom-ref': 'assay:base-model:org/base-a',
+          name: 'org/base-a',
+          externalReferences: [{ type: 'website', url: 'https://huggingface.co/org/base-a' }],
+        },
+        expect.objectContaining({ name: 'org/base-b' }),
+      ],
+    });
     const card = bom.metadata.component.modelCard as { modelParameters?: unknown };
     expect(card.modelParameters).toEqual({
       task: 'text-generation',
