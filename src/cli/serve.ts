@@ -1,8 +1,15 @@
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../core/config.js';
 import { createApp } from '../server/app.js';
-import { failInterruptedAudits, InProcessQueue, type ProgressBoard, runAuditJob } from '../server/jobs.js';
-import { describeLocation, openStore, storeLocation } from '../store/open.js';
+import {
+  failInterruptedAudits,
+  InProcessQueue,
+  type JobQueue,
+  type ProgressBoard,
+  runAuditJob,
+} from '../server/jobs.js';
+import { PostgresQueue } from '../server/pg-queue.js';
+import { describeLocation, openStore, type StoreLocation, storeLocation } from '../store/open.js';
 import type { ApiTokenScope } from '../store/store.js';
 
 export interface ServeOptions {
@@ -12,6 +19,56 @@ export interface ServeOptions {
   config?: string;
   offline?: boolean;
   concurrency: string;
+  /** False with --no-worker: submitted audits wait for `assay worker` processes (PostgreSQL only). */
+  worker: boolean;
+}
+
+/** PostgreSQL: jobs in pg-boss, shared by every worker. SQLite: in this process. */
+function jobQueue(location: StoreLocation, concurrency: number): JobQueue {
+  if (location.kind === 'sqlite') return new InProcessQueue(concurrency);
+  return new PostgresQueue({
+    url: location.url,
+    schema: `${location.schema ?? 'assay'}_jobs`,
+    concurrency,
+    expireInSeconds: envSeconds('ASSAY_JOB_EXPIRE_SECONDS'),
+    maintenanceIntervalSeconds: envSeconds('ASSAY_JOB_MAINTENANCE_SECONDS'),
+  });
+}
+
+function envSeconds(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new UsageError(`${name} must be a whole number of seconds`);
+  return seconds;
+}
+
+/** `assay worker`: takes audit jobs from the PostgreSQL queue until stopped (SIGINT / SIGTERM). */
+export async function runWorker(options: { concurrency: string }): Promise<number> {
+  const concurrency = Number(options.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be 1 or more');
+  const location = storeLocation();
+  if (location.kind !== 'postgres')
+    throw new UsageError('assay worker needs a shared PostgreSQL store: set ASSAY_DATABASE_URL=postgres://…');
+  const store = await openStore(location);
+  const queue = jobQueue(location, concurrency);
+  await queue.start(async (job) => {
+    process.stderr.write(`assay worker ${process.pid}: audit ${job.auditId} of ${job.target}\n`);
+    await runAuditJob(job, { store });
+    process.stderr.write(`assay worker ${process.pid}: audit ${job.auditId} done\n`);
+  });
+  process.stderr.write(`assay worker ${process.pid}: waiting for audits (store ${describeLocation(location)})\n`);
+  await untilSignalled();
+  await queue.stop();
+  await store.close();
+  return 0;
+}
+
+function untilSignalled(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 /** `assay serve`: the API, the deploy gate and the dashboard, with audits run in this process. */
@@ -21,25 +78,22 @@ export async function runServe(options: ServeOptions): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port} is not a port`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be 1 or more');
   if (options.config) await loadConfig(options.config);
-  const store = await openStore(storeLocation());
-  const interrupted = await failInterruptedAudits(store);
+  const location = storeLocation();
+  const store = await openStore(location);
+  // In-process jobs die with the process; PostgreSQL jobs outlive it and are picked up again by any worker.
+  const interrupted = location.kind === 'sqlite' ? await failInterruptedAudits(store) : 0;
   const progress: ProgressBoard = new Map();
-  const queue = new InProcessQueue(concurrency);
-  await queue.start((job) => runAuditJob(job, { store, progress }));
+  const queue = jobQueue(location, concurrency);
+  if (options.worker) await queue.start((job) => runAuditJob(job, { store, progress }));
   const app = createApp({ store, queue, progress, roots: options.root, allowHub: !options.offline });
   const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
     process.stderr.write(
-      `assay: serving on http://${options.host}:${info.port} (store ${describeLocation(storeLocation())}` +
+      `assay: serving on http://${options.host}:${info.port} (store ${describeLocation(location)}` +
         `${interrupted > 0 ? `; ${interrupted} interrupted audit(s) marked failed` : ''})\n`,
     );
   });
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      server.close(() => resolve());
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilSignalled();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   await queue.stop();
   await store.close();
   return 0;

@@ -3,12 +3,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
 import { InProcessQueue, type ProgressBoard, runAuditJob } from '../../src/server/jobs.js';
+import type { GateAnswer } from '../../src/server/schemas.js';
 import { modelDigest } from '../../src/store/model-digest.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { callPickle } from '../fixtures/pickle-writer.js';
 import { PROJECT_ROOT, tempFolder } from '../helpers.js';
 import { BACKENDS } from '../store/backends.js';
+
+async function json<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
 
 describe.each(BACKENDS)('assay serve API on $name', (backend) => {
   let store: Store;
@@ -67,7 +72,7 @@ describe.each(BACKENDS)('assay serve API on $name', (backend) => {
       token: tokens.write,
     });
     expect(wrongShape.status).toBe(400);
-    expect((await wrongShape.json()).error).toContain('extra');
+    expect((await json<{ error: string }>(wrongShape)).error).toContain('extra');
     const outside = await call('/api/audits', {
       method: 'POST',
       body: JSON.stringify({ target: '/etc' }),
@@ -86,23 +91,25 @@ describe.each(BACKENDS)('assay serve API on $name', (backend) => {
       token: tokens.write,
     });
     expect(submitted.status).toBe(202);
-    const { id } = await submitted.json();
+    const { id } = await json<{ id: string }>(submitted);
     const first = await finished(id);
     expect(first).toMatchObject({ status: 'finished', verdict: 'pass' });
     const digest = modelDigest(first.report?.files ?? []);
     const gate = async (value: string) =>
-      (await call(`/api/gate?model=team/model&digest=${encodeURIComponent(value)}`, { token: tokens.read })).json();
+      json<GateAnswer>(
+        await call(`/api/gate?model=team/model&digest=${encodeURIComponent(value)}`, { token: tokens.read }),
+      );
     expect(await gate(digest)).toMatchObject({ allow: true, reasons: [], auditId: id });
     expect(await gate(`sha256:${'0'.repeat(64)}`)).toMatchObject({ allow: false });
 
     await writeFile(join(target, 'extra.pkl'), callPickle('posix', 'system', 'echo pwned'));
-    const again = await (
+    const again = await json<{ id: string }>(
       await call('/api/audits', {
         method: 'POST',
         body: JSON.stringify({ target, model: 'team/model' }),
         token: tokens.write,
-      })
-    ).json();
+      }),
+    );
     const second = await finished(again.id);
     expect(second.verdict).toBe('fail');
     const flipped = await gate(modelDigest(second.report?.files ?? []));
@@ -113,6 +120,6 @@ describe.each(BACKENDS)('assay serve API on $name', (backend) => {
 
     const report = await call(`/api/audits/${again.id}/report?format=sarif`, { token: tokens.read });
     expect(report.headers.get('content-type')).toContain('sarif');
-    expect((await report.json()).runs[0].results.length).toBeGreaterThan(0);
+    expect((await json<{ runs: { results: unknown[] }[] }>(report)).runs[0]?.results.length).toBeGreaterThan(0);
   });
 });
