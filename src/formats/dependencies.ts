@@ -1,10 +1,12 @@
 /**
- * Python dependencies a model folder declares: requirements*.txt, pyproject.toml (PEP 621 and Poetry), setup.cfg,
- * environment.yml (its pip section), Pipfile.lock, and config.json's `transformers_version` (the version that saved it).
+ * Dependencies a model folder declares: Python's requirements*.txt, pyproject.toml (PEP 621 and Poetry), setup.cfg,
+ * environment.yml (its pip section), Pipfile.lock, config.json's `transformers_version` (the version that saved it),
+ * and npm's package.json (ranges) and package-lock.json v1-v3 (installed versions).
  * Facts only: matching against advisories is the supply-chain rules' job.
  */
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
+import { npmPinnedVersion } from '../supply-chain/semver-match.js';
 import type { TextInput, TextInspector } from './plugins.js';
 
 export type DependencySource =
@@ -63,7 +65,8 @@ function base(name: string): string {
 }
 
 const REQUIREMENTS = /requirements[^/]*\.(txt|in)$/i;
-const NAMES = /^(pyproject\.toml|setup\.cfg|environment\.ya?ml|Pipfile\.lock|config\.json)$/;
+const NAMES =
+  /^(pyproject\.toml|setup\.cfg|environment\.ya?ml|Pipfile\.lock|config\.json|package\.json|package-lock\.json)$/;
 
 export const dependencyInspector: TextInspector = {
   accepts: ({ name, format, container }) =>
@@ -78,6 +81,8 @@ export const dependencyInspector: TextInspector = {
       else if (name === 'setup.cfg') setupCfg(input);
       else if (name === 'Pipfile.lock') pipfileLock(input);
       else if (name === 'config.json') configJson(input);
+      else if (name === 'package.json') packageJson(input);
+      else if (name === 'package-lock.json') packageLock(input);
       else environmentYml(input);
     } catch (error) {
       input.facts.push({ kind: 'malformed', detail: `dependencies could not be read: ${(error as Error).message}` });
@@ -352,4 +357,96 @@ function configJson(input: TextInput): void {
       savedWith: true,
     }),
   );
+}
+
+function npmDependency(name: string, specifier: string, extra: Partial<Dependency>): Dependency {
+  const fact: Dependency = {
+    kind: 'dependency',
+    ecosystem: 'npm',
+    name,
+    specifier: specifier.trim(),
+    source: 'package.json',
+  };
+  // git, file:, link:, workspace:, http(s) and npm: aliases name no registry version of this package.
+  if (/^(?:[a-z+]+:|[^@\s]+\/[^@\s]+$)/i.test(fact.specifier) && !fact.specifier.startsWith('npm:'))
+    fact.url = fact.specifier;
+  const pinned = npmPinnedVersion(fact.specifier);
+  if (pinned) fact.pinnedVersion = pinned;
+  for (const [key, value] of Object.entries(extra)) {
+    if (value !== undefined) (fact as Record<string, unknown>)[key] = value;
+  }
+  return fact;
+}
+
+function packageJson(input: TextInput): void {
+  const document: unknown = JSON.parse(input.text);
+  if (!isRecord(document)) return;
+  const groups: [string, Dependency['scope']][] = [
+    ['dependencies', undefined],
+    ['devDependencies', 'dev'],
+    ['optionalDependencies', 'optional'],
+  ];
+  for (const [group, scope] of groups) {
+    const table = document[group];
+    if (!isRecord(table)) continue;
+    const start = Math.max(0, input.text.indexOf(`"${group}"`));
+    for (const [name, specifier] of Object.entries(table)) {
+      if (typeof specifier !== 'string') continue;
+      input.facts.push(npmDependency(name, specifier, { line: lineOf(input.text, `"${name}"`, start), scope }));
+    }
+  }
+}
+
+/** The package name of a lockfile `packages` key: the part after the last `node_modules/`. */
+function lockedName(key: string): string {
+  const at = key.lastIndexOf('node_modules/');
+  return at < 0 ? key : key.slice(at + 'node_modules/'.length);
+}
+
+function lockScope(entry: Record<string, unknown>): Dependency['scope'] {
+  if (entry.dev === true) return 'dev';
+  if (entry.optional === true || entry.devOptional === true) return 'optional';
+  return undefined;
+}
+
+function lockFact(
+  input: TextInput,
+  name: string,
+  entry: Record<string, unknown>,
+  needle: string,
+): Dependency | undefined {
+  if (typeof entry.version !== 'string' || entry.link === true) return undefined;
+  const fact = npmDependency(name, entry.version, {
+    source: 'package-lock.json',
+    line: lineOf(input.text, needle),
+    scope: lockScope(entry),
+  });
+  // v1 lockfiles put the URL of a git dependency in `version`.
+  return fact.url || fact.pinnedVersion ? fact : undefined;
+}
+
+function packageLock(input: TextInput): void {
+  const document: unknown = JSON.parse(input.text);
+  if (!isRecord(document)) return;
+  // v2 and v3: a flat `packages` map keyed by install path; "" is the project itself.
+  if (isRecord(document.packages)) {
+    for (const [key, entry] of Object.entries(document.packages)) {
+      if (key === '' || !isRecord(entry) || !key.includes('node_modules/')) continue;
+      const name = typeof entry.name === 'string' ? entry.name : lockedName(key);
+      const fact = lockFact(input, name, entry, `"${key}"`);
+      if (fact) input.facts.push(fact);
+    }
+    return;
+  }
+  // v1: a tree of `dependencies`.
+  const walk = (table: unknown) => {
+    if (!isRecord(table)) return;
+    for (const [name, entry] of Object.entries(table)) {
+      if (!isRecord(entry)) continue;
+      const fact = lockFact(input, name, entry, `"${name}"`);
+      if (fact) input.facts.push(fact);
+      walk(entry.dependencies);
+    }
+  };
+  walk(document.dependencies);
 }

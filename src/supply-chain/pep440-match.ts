@@ -4,8 +4,18 @@
  * Versions are ordered by @renovatebot/pep440 (`2.6.0rc1 < 2.6.0`, `1.0 == 1.0.0`, epochs, post and dev releases).
  * Local versions compare as their public part: `2.5.1+cu121` is a build of 2.5.1 and is affected exactly when 2.5.1 is.
  * `satisfies` is not used for advisory ranges: PEP 440's `<V` excludes V's pre-releases, OSV's `fixed: V` does not.
+ * The interval algebra takes a `VersionScheme`, so npm's semver (`semver-match.ts`) reuses it with its own order.
  */
 import { compare, valid } from '@renovatebot/pep440';
+
+/** How an ecosystem orders versions, and which OSV range type it uses. */
+export interface VersionScheme {
+  /** OSV range types read with this order (osv.dev writes npm ranges as SEMVER, GitHub's own files as ECOSYSTEM). */
+  rangeTypes: readonly string[];
+  valid(version: string): boolean;
+  /** Negative, zero or positive; only called with valid versions. */
+  compare(a: string, b: string): number;
+}
 
 export interface VersionBound {
   version: string;
@@ -55,20 +65,22 @@ export function compareVersions(a: string, b: string): number {
   return Math.sign(compare(left, right));
 }
 
-function aboveLower(version: string, lower: VersionBound | undefined): boolean {
+export const PEP440: VersionScheme = { rangeTypes: ['ECOSYSTEM'], valid: isValidVersion, compare: compareVersions };
+
+function aboveLower(version: string, lower: VersionBound | undefined, scheme: VersionScheme): boolean {
   if (!lower) return true;
-  const order = compareVersions(version, lower.version);
+  const order = scheme.compare(version, lower.version);
   return order > 0 || (order === 0 && lower.inclusive);
 }
 
-function belowUpper(version: string, upper: VersionBound | undefined): boolean {
+function belowUpper(version: string, upper: VersionBound | undefined, scheme: VersionScheme): boolean {
   if (!upper) return true;
-  const order = compareVersions(version, upper.version);
+  const order = scheme.compare(version, upper.version);
   return order < 0 || (order === 0 && upper.inclusive);
 }
 
-export function contains(interval: VersionInterval, version: string): boolean {
-  return aboveLower(version, interval.lower) && belowUpper(version, interval.upper);
+export function contains(interval: VersionInterval, version: string, scheme = PEP440): boolean {
+  return aboveLower(version, interval.lower, scheme) && belowUpper(version, interval.upper, scheme);
 }
 
 /**
@@ -76,7 +88,7 @@ export function contains(interval: VersionInterval, version: string): boolean {
  * `fixed` closes it exclusively, `last_affected` inclusively. `introduced: "0"` means every version.
  * Events whose version is not PEP 440 are ignored (reported by `unparsedEvents`).
  */
-export function rangeIntervals(range: OsvRange): VersionInterval[] {
+export function rangeIntervals(range: OsvRange, scheme = PEP440): VersionInterval[] {
   const events = range.events
     .map((event) => {
       if (event.introduced !== undefined) return { type: 'introduced' as const, version: event.introduced };
@@ -85,9 +97,9 @@ export function rangeIntervals(range: OsvRange): VersionInterval[] {
       return undefined;
     })
     .filter((event) => event !== undefined)
-    .filter((event) => event.version === '0' || isValidVersion(event.version));
+    .filter((event) => event.version === '0' || scheme.valid(event.version));
   const rank = (event: (typeof events)[number]) => (event.type === 'introduced' && event.version === '0' ? -1 : 0);
-  events.sort((a, b) => rank(a) - rank(b) || (rank(a) < 0 ? 0 : compareVersions(a.version, b.version)));
+  events.sort((a, b) => rank(a) - rank(b) || (rank(a) < 0 ? 0 : scheme.compare(a.version, b.version)));
   const intervals: VersionInterval[] = [];
   let open: VersionInterval | undefined;
   for (const event of events) {
@@ -103,20 +115,23 @@ export function rangeIntervals(range: OsvRange): VersionInterval[] {
   return intervals;
 }
 
-/** Every affected interval of one `affected` entry (its `ECOSYSTEM` ranges). */
-export function affectedIntervals(affected: OsvAffected): VersionInterval[] {
-  return (affected.ranges ?? []).filter((range) => range.type === 'ECOSYSTEM').flatMap(rangeIntervals);
+/** Every affected interval of one `affected` entry (its `ECOSYSTEM` ranges, or `SEMVER` ones for npm). */
+export function affectedIntervals(affected: OsvAffected, scheme = PEP440): VersionInterval[] {
+  return (affected.ranges ?? [])
+    .filter((range) => scheme.rangeTypes.includes(range.type))
+    .flatMap((range) => rangeIntervals(range, scheme));
 }
 
-function listedVersion(affected: OsvAffected, version: string): boolean {
-  return (affected.versions ?? []).some((listed) => isValidVersion(listed) && compareVersions(listed, version) === 0);
+function listedVersion(affected: OsvAffected, version: string, scheme: VersionScheme): boolean {
+  return (affected.versions ?? []).some((listed) => scheme.valid(listed) && scheme.compare(listed, version) === 0);
 }
 
-/** Whether an exact version is affected: inside an `ECOSYSTEM` range or named in `versions`. */
-export function isAffected(affected: OsvAffected, version: string): boolean {
-  if (!isValidVersion(version)) return false;
+/** Whether an exact version is affected: inside a range or named in `versions`. */
+export function isAffected(affected: OsvAffected, version: string, scheme = PEP440): boolean {
+  if (!scheme.valid(version)) return false;
   return (
-    affectedIntervals(affected).some((interval) => contains(interval, version)) || listedVersion(affected, version)
+    affectedIntervals(affected, scheme).some((interval) => contains(interval, version, scheme)) ||
+    listedVersion(affected, version, scheme)
   );
 }
 
@@ -134,27 +149,38 @@ function bumpPrefix(release: string, dropLast: boolean): string {
   return `${parts.join('.')}.dev0`;
 }
 
-function tighterLower(a: VersionBound | undefined, b: VersionBound | undefined): VersionBound | undefined {
+function tighterLower(
+  a: VersionBound | undefined,
+  b: VersionBound | undefined,
+  scheme: VersionScheme,
+): VersionBound | undefined {
   if (!a) return b;
   if (!b) return a;
-  const order = compareVersions(a.version, b.version);
+  const order = scheme.compare(a.version, b.version);
   if (order !== 0) return order > 0 ? a : b;
   return a.inclusive ? b : a;
 }
 
-function tighterUpper(a: VersionBound | undefined, b: VersionBound | undefined): VersionBound | undefined {
+function tighterUpper(
+  a: VersionBound | undefined,
+  b: VersionBound | undefined,
+  scheme: VersionScheme,
+): VersionBound | undefined {
   if (!a) return b;
   if (!b) return a;
-  const order = compareVersions(a.version, b.version);
+  const order = scheme.compare(a.version, b.version);
   if (order !== 0) return order < 0 ? a : b;
   return a.inclusive ? b : a;
 }
 
 /** The intersection of two intervals, or undefined when it is empty. */
-export function intersect(a: VersionInterval, b: VersionInterval): VersionInterval | undefined {
-  const result: VersionInterval = { lower: tighterLower(a.lower, b.lower), upper: tighterUpper(a.upper, b.upper) };
+export function intersect(a: VersionInterval, b: VersionInterval, scheme = PEP440): VersionInterval | undefined {
+  const result: VersionInterval = {
+    lower: tighterLower(a.lower, b.lower, scheme),
+    upper: tighterUpper(a.upper, b.upper, scheme),
+  };
   if (result.lower && result.upper) {
-    const order = compareVersions(result.lower.version, result.upper.version);
+    const order = scheme.compare(result.lower.version, result.upper.version);
     if (order > 0 || (order === 0 && !(result.lower.inclusive && result.upper.inclusive))) return undefined;
   }
   if (!result.lower) delete result.lower;
@@ -229,9 +255,9 @@ export function parseSpecifier(specifier: string): ParsedSpecifier {
 }
 
 /** `>=2.0, <2.6.0`; `any version` when unbounded; `==V` for a single version. */
-export function formatInterval(interval: VersionInterval): string {
+export function formatInterval(interval: VersionInterval, scheme = PEP440): string {
   const { lower, upper } = interval;
-  if (lower && upper && lower.inclusive && upper.inclusive && compareVersions(lower.version, upper.version) === 0) {
+  if (lower && upper && lower.inclusive && upper.inclusive && scheme.compare(lower.version, upper.version) === 0) {
     return `==${lower.version}`;
   }
   const parts: string[] = [];
@@ -244,7 +270,7 @@ export function formatInterval(interval: VersionInterval): string {
 export type SpecifierMatch =
   | { kind: 'pinned'; version: string; affected: boolean }
   /** The parts of the allowed range the advisory affects; empty when it affects none of it. */
-  | { kind: 'unpinned'; allowed: VersionInterval; subRanges: VersionInterval[]; listed: string[] }
+  | { kind: 'unpinned'; allowed: VersionInterval[]; subRanges: VersionInterval[]; listed: string[] }
   | { kind: 'unsupported'; detail: string };
 
 export function matchSpecifier(specifier: string, affected: OsvAffected): SpecifierMatch {
@@ -253,8 +279,23 @@ export function matchSpecifier(specifier: string, affected: OsvAffected): Specif
   if (parsed.kind === 'pinned') {
     return { kind: 'pinned', version: parsed.version, affected: isAffected(affected, parsed.version) };
   }
-  const subRanges = affectedIntervals(affected)
-    .map((interval) => intersect(parsed.interval, interval))
+  return matchAllowed([parsed.interval], parsed.excluded, affected, PEP440);
+}
+
+/**
+ * The parts of an allowed range (a union of intervals, minus excluded single versions) an `affected` entry covers:
+ * its ranges intersected with each allowed interval, plus listed versions outside those.
+ */
+export function matchAllowed(
+  allowed: readonly VersionInterval[],
+  excluded: readonly string[],
+  affected: OsvAffected,
+  scheme: VersionScheme,
+): Extract<SpecifierMatch, { kind: 'unpinned' }> {
+  const isExcluded = (version: string) =>
+    excluded.some((entry) => scheme.valid(entry) && scheme.compare(entry, version) === 0);
+  const subRanges = affectedIntervals(affected, scheme)
+    .flatMap((interval) => allowed.map((range) => intersect(range, interval, scheme)))
     .filter((interval) => interval !== undefined)
     .filter(
       (interval) =>
@@ -262,18 +303,16 @@ export function matchSpecifier(specifier: string, affected: OsvAffected): Specif
         !(
           interval.lower &&
           interval.upper &&
-          formatInterval(interval) === `==${interval.lower.version}` &&
-          parsed.excluded.some(
-            (version) => isValidVersion(version) && compareVersions(version, interval.lower?.version ?? '') === 0,
-          )
+          formatInterval(interval, scheme) === `==${interval.lower.version}` &&
+          isExcluded(interval.lower.version)
         ),
     );
   const listed = (affected.versions ?? []).filter(
     (version) =>
-      isValidVersion(version) &&
-      contains(parsed.interval, version) &&
-      !parsed.excluded.some((excluded) => isValidVersion(excluded) && compareVersions(excluded, version) === 0) &&
-      !subRanges.some((interval) => contains(interval, version)),
+      scheme.valid(version) &&
+      allowed.some((range) => contains(range, version, scheme)) &&
+      !isExcluded(version) &&
+      !subRanges.some((interval) => contains(interval, version, scheme)),
   );
-  return { kind: 'unpinned', allowed: parsed.interval, subRanges, listed };
+  return { kind: 'unpinned', allowed: [...allowed], subRanges, listed };
 }

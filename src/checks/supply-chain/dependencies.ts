@@ -12,20 +12,49 @@ import type { DependencyFact } from '../../formats/dependencies.js';
 import type { Artifact } from '../../formats/facts.js';
 import { activeAdvisoryDatabase } from '../../supply-chain/advisory-db.js';
 import { groupByAlias, groupIdentifiers, OsvDatabase, type OsvRecord } from '../../supply-chain/osv.js';
-import {
-  formatInterval,
-  matchSpecifier,
-  parseSpecifier,
-  type VersionInterval,
-} from '../../supply-chain/pep440-match.js';
+import { formatInterval, matchSpecifier, PEP440, parseSpecifier } from '../../supply-chain/pep440-match.js';
+import { matchNpmSpecifier, npmRangeIntervals, SEMVER } from '../../supply-chain/semver-match.js';
 import type { ModelRule } from '../model-rule.js';
 
 type Dependency = Extract<DependencyFact, { kind: 'dependency' }>;
 
+/** Sources that imply a dependency without declaring a version (the card's library, imports in shipped code). */
+const IMPLIED: readonly string[] = ['python-import', 'model-card'];
+/** Lockfiles: what they pin is what gets installed, whatever range a manifest next to them allows. */
+const LOCKFILES: readonly string[] = ['package-lock.json', 'Pipfile.lock'];
+
+const packageKey = (fact: Dependency) => `${fact.ecosystem}\u0000${fact.name}`;
+const folderOf = (artifact: Artifact) => artifact.file.slice(0, artifact.file.lastIndexOf('/') + 1);
+
+/**
+ * Every dependency fact. Implied ones count only when nothing declares that package, and once per package however
+ * many files import it, so imports never flood the report.
+ */
 function* dependencies(artifacts: readonly Artifact[]): Generator<{ fact: Dependency; artifact: Artifact }> {
-  for (const artifact of artifacts) {
-    for (const fact of artifact.facts) if (fact.kind === 'dependency') yield { fact, artifact };
+  const all = artifacts.flatMap((artifact) =>
+    artifact.facts.flatMap((fact) => (fact.kind === 'dependency' ? [{ fact, artifact }] : [])),
+  );
+  const declared = new Set(
+    all.filter(({ fact }) => !IMPLIED.includes(fact.source)).map(({ fact }) => packageKey(fact)),
+  );
+  const implied = new Set<string>();
+  for (const item of all) {
+    const key = packageKey(item.fact);
+    if (IMPLIED.includes(item.fact.source)) {
+      if (declared.has(key) || implied.has(key)) continue;
+      implied.add(key);
+    }
+    yield item;
   }
+}
+
+/** Packages a lockfile pins, keyed by folder: a range next to such a lockfile is not what gets installed. */
+function lockedPackages(artifacts: readonly Artifact[]): Set<string> {
+  const locked = new Set<string>();
+  for (const { fact, artifact } of dependencies(artifacts))
+    if (LOCKFILES.includes(fact.source) && fact.pinnedVersion)
+      locked.add(`${folderOf(artifact)}\u0000${packageKey(fact)}`);
+  return locked;
 }
 
 function place(fact: Dependency, artifact: Artifact): Pick<FindingDraft, 'file' | 'location'> {
@@ -121,7 +150,8 @@ function summary(group: readonly OsvRecord[]): string | undefined {
 interface GroupMatch {
   group: OsvRecord[];
   pinned?: string;
-  subRanges: VersionInterval[];
+  /** The affected parts of an unpinned requirement's allowed range, formatted (`>=4.30, <4.38.0`). */
+  affectedRanges: string[];
   listed: string[];
 }
 
@@ -131,23 +161,21 @@ export function matchDependency(database: OsvDatabase, fact: Dependency): GroupM
   const matches: GroupMatch[] = [];
   for (const group of groupByAlias(database.recordsFor(fact.ecosystem, fact.name))) {
     let pinned: string | undefined;
-    const subRanges: VersionInterval[] = [];
+    const affectedRanges = new Set<string>();
     const listed = new Set<string>();
+    const npm = fact.ecosystem === 'npm';
     for (const record of group) {
       for (const affected of OsvDatabase.affectedFor(record, fact.ecosystem, fact.name)) {
-        const match = matchSpecifier(fact.specifier, affected);
+        const match = npm ? matchNpmSpecifier(fact.specifier, affected) : matchSpecifier(fact.specifier, affected);
         if (match.kind === 'pinned' && match.affected) pinned = match.version;
         if (match.kind === 'unpinned') {
-          for (const interval of match.subRanges) {
-            if (!subRanges.some((known) => formatInterval(known) === formatInterval(interval)))
-              subRanges.push(interval);
-          }
+          for (const interval of match.subRanges) affectedRanges.add(formatInterval(interval, npm ? SEMVER : PEP440));
           for (const version of match.listed) listed.add(version);
         }
       }
     }
-    if (pinned || subRanges.length > 0 || listed.size > 0)
-      matches.push({ group, pinned, subRanges, listed: [...listed] });
+    if (pinned || affectedRanges.size > 0 || listed.size > 0)
+      matches.push({ group, pinned, affectedRanges: [...affectedRanges], listed: [...listed] });
   }
   return matches;
 }
@@ -158,7 +186,7 @@ const vulnerableMeta: RuleMeta = {
   severity: 'high',
   title: 'Pinned dependency has a known vulnerability',
   description:
-    'A dependency the model declares is pinned to a version an OSV advisory lists as affected (exact PEP 440 comparison, pre-releases and local versions included; withdrawn advisories ignored). Severity comes from the advisory when it states one.',
+    'A dependency the model declares or locks is pinned to a version an OSV advisory lists as affected (exact PEP 440 comparison for PyPI, pre-releases and local versions included; semver for npm; withdrawn advisories ignored, aliases merged). Severity comes from the advisory when it states one.',
   remediation: 'Upgrade the dependency to a fixed version named by the advisory and re-pin it.',
   references: [{ kind: 'url', id: 'OSV schema', url: 'https://ossf.github.io/osv-schema/' }],
 };
@@ -204,6 +232,15 @@ export const vulnerableDependency: ModelRule = {
   },
 };
 
+/** Why a requirement cannot be read as a version range, or undefined when it can. */
+function unreadableSpecifier(fact: Dependency): string | undefined {
+  if (fact.url) return undefined;
+  if (fact.ecosystem === 'npm')
+    return npmRangeIntervals(fact.specifier) ? undefined : `"${fact.specifier}" is not a semver range`;
+  const parsed = parseSpecifier(fact.specifier);
+  return parsed.kind === 'unsupported' ? parsed.detail : undefined;
+}
+
 const unpinnedMeta: RuleMeta = {
   id: 'supply-chain/unpinned-dependency',
   pillar: 'supply-chain',
@@ -221,25 +258,27 @@ export const unpinnedDependency: ModelRule = {
   meta: unpinnedMeta,
   *check(artifacts) {
     const database = activeAdvisoryDatabase();
+    const locked = lockedPackages(artifacts);
     for (const { fact, artifact } of dependencies(artifacts)) {
       if (fact.pinnedVersion || fact.savedWith) continue;
+      if (locked.has(`${folderOf(artifact)}\u0000${packageKey(fact)}`)) continue;
       const allowed = fact.url
         ? `a direct reference (${fact.url})`
         : fact.specifier === ''
           ? 'any version'
           : fact.specifier;
-      const parsed = parseSpecifier(fact.specifier);
+      const unreadable = unreadableSpecifier(fact);
       const matches = database instanceof OsvDatabase && !fact.url ? matchDependency(database, fact) : [];
       if (matches.length === 0) {
         yield {
           ...place(fact, artifact),
-          message: `${fact.name} is not pinned: it allows ${allowed}${parsed.kind === 'unsupported' ? ` (${parsed.detail})` : ''}`,
+          message: `${fact.name} is not pinned: it allows ${allowed}${unreadable ? ` (${unreadable})` : ''}`,
           evidence: { package: fact.name, specifier: fact.specifier, source: fact.source },
         };
         continue;
       }
       const parts = matches.map((match) => {
-        const ranges = [...match.subRanges.map(formatInterval), ...match.listed.map((version) => `==${version}`)];
+        const ranges = [...match.affectedRanges, ...match.listed.map((version) => `==${version}`)];
         return `${naming(match.group)} affects ${ranges.join(' or ')}`;
       });
       yield {
@@ -253,7 +292,7 @@ export const unpinnedDependency: ModelRule = {
           advisories: matches.map((match) => ({
             ids: groupIdentifiers(match.group).ids,
             aliases: groupIdentifiers(match.group).aliases,
-            affectedRanges: match.subRanges.map(formatInterval),
+            affectedRanges: match.affectedRanges,
             affectedVersions: match.listed,
           })),
         },
@@ -293,7 +332,7 @@ function sectionAdvisories(database: OsvDatabase | Error | undefined, fact: Depe
       ...(severity ? { severity } : {}),
       affected: match.pinned
         ? [`==${match.pinned}`]
-        : [...match.subRanges.map(formatInterval), ...match.listed.map((version) => `==${version}`)],
+        : [...match.affectedRanges, ...match.listed.map((version) => `==${version}`)],
     };
   });
 }
