@@ -587,15 +587,19 @@ function toSummary(row: AuditWithModel): AuditSummary {
   };
 }
 
-/** A stored report, checked against this version's schema before anything renders it. */
+/**
+ * A stored report, checked against this version's schema before anything renders it. The object returned is the
+ * one stored, not zod's copy, so keys keep the order the report was written in and renderers give the same bytes.
+ */
 function parseStoredReport(auditId: string, json: string): Report {
-  const parsed = Report.safeParse(JSON.parse(json));
-  if (!parsed.success)
+  const stored: unknown = JSON.parse(json);
+  const checked = Report.safeParse(stored);
+  if (!checked.success)
     throw new Error(
       `the stored report of audit ${auditId} does not match this version's report schema ` +
-        `(${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}); render it with the version that wrote it`,
+        `(${checked.error.issues[0]?.path.join('.')}: ${checked.error.issues[0]?.message}); render it with the version that wrote it`,
     );
-  return parsed.data;
+  return stored as Report;
 }
 
 function toDocument(row: DocumentRow, model: string | null): StoredDocument {

@@ -308,3 +308,14 @@ describe.each(BACKENDS)('store on $name', (backend) => {
     });
   });
 });
+
+describe('model digest', () => {
+  it('depends on paths and contents, not on listing order', () => {
+    const a = { path: 'a.bin', sha256: '1'.repeat(64) };
+    const b = { path: 'b.bin', sha256: '2'.repeat(64) };
+    expect(modelDigest([a, b])).toBe(modelDigest([b, a]));
+    expect(modelDigest([a, b])).not.toBe(modelDigest([a, { ...b, sha256: '3'.repeat(64) }]));
+    expect(modelDigest([a, b])).not.toBe(modelDigest([a, { ...b, path: 'c.bin' }]));
+    expect(modelDigest([a])).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
