@@ -116,7 +116,7 @@ async function auditOne(
     displayTarget,
     policy,
     ...auditPlan(options.command),
-    limits: { ...DEFAULT_LIMITS, deep: options.deep ?? false },
+    limits: { ...DEFAULT_LIMITS, deep: options.deep ?? false, personalData: options.command === 'audit' },
     notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
     toolVersion: VERSION,
     onProgress: progress?.update,

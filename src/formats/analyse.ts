@@ -43,6 +43,8 @@ export interface AnalysisLimits {
   pickle: PickleLimits;
   /** Read tensor data for weight sanity checks, not just headers (`--deep`). */
   deep: boolean;
+  /** Scan shipped data files (CSV, JSON, Parquet, ...) for personal data; `assay scan` leaves it to `assay audit`. */
+  personalData: boolean;
 }
 
 export const DEFAULT_LIMITS: AnalysisLimits = {
@@ -55,6 +57,7 @@ export const DEFAULT_LIMITS: AnalysisLimits = {
   maxTextBytes: 64 << 20,
   pickle: DEFAULT_PICKLE_LIMITS,
   deep: false,
+  personalData: true,
 };
 
 const PICKLE_NAMES = /\.(pkl|pickle|joblib|pt|pth|bin|ckpt|data)$/i;

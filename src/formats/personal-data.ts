@@ -331,7 +331,8 @@ export async function scanTextSample(
 }
 
 export const personalDataInspector: TextInspector = {
-  accepts: ({ name, format }) => (format === 'text' || format === 'json') && dataLayout(name) !== undefined,
+  accepts: ({ name, format, limits }) =>
+    limits.personalData && (format === 'text' || format === 'json') && dataLayout(name) !== undefined,
   async inspect({ name, text, facts }: TextInput) {
     const layout = dataLayout(name) as Exclude<DataLayout, 'parquet'>;
     const bytes = Buffer.byteLength(text);
@@ -393,7 +394,8 @@ function chosenGroups(count: number, more: number): number[] {
   return [...chosen].filter((index) => index < count).sort((a, b) => a - b);
 }
 
-async function analyseParquet({ source, facts }: BinaryInput): Promise<void> {
+async function analyseParquet({ source, facts, limits }: BinaryInput): Promise<void> {
+  if (!limits.personalData) return;
   if (!isRandomAccess(source)) {
     facts.push({
       kind: 'not-analysed',

@@ -122,6 +122,18 @@ describe('personal data in shipped data files', () => {
     expect(member?.facts).toContainEqual(expect.objectContaining({ kind: 'not-analysed' }));
   });
 
+  it('reads nothing for personal data when the analysis is told not to (assay scan)', async () => {
+    const parquet = parquetWriteBuffer({
+      columnData: [{ name: 'email', data: ['ada@byron-mail.uk'], type: 'STRING' }],
+    });
+    const { byFile, artifacts } = await personalData(
+      { 'people.csv': CUSTOMERS_CSV, 'rows.parquet': new Uint8Array(parquet) },
+      { ...DEFAULT_LIMITS, personalData: false },
+    );
+    expect(byFile.size).toBe(0);
+    expect(artifacts.find((artifact) => artifact.file === 'rows.parquet')?.facts).toEqual([]);
+  });
+
   it('leaves model configs, tokenizers, requirements and licences alone', () => {
     for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'merges.txt']) {
       expect(dataLayout(name), name).toBeUndefined();
