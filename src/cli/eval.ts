@@ -4,7 +4,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { auditPlan, EVALUATION_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
-import { applyRule, audit, ruleContext } from '../core/audit.js';
+import { applyRule, audit, reportWithoutFiles, ruleContext } from '../core/audit.js';
 import type { Policy } from '../core/policy.js';
 import { Report } from '../core/report.js';
 import type { EvaluationSection } from '../core/sections/evaluation.js';
@@ -51,6 +51,7 @@ export class EvalUsageError extends Error {}
 
 /** `assay eval`: runs the suite (or the short form), judges it, writes the report; returns the gate's exit code. */
 export async function runEval(options: EvalOptions): Promise<number> {
+  const startedAt = new Date().toISOString();
   const policy = await policyFor(options);
   const { suite, baseDir, suitePath } = await suiteFor(options);
   const modelSpec = modelSpecFor(options, suite);
@@ -87,9 +88,7 @@ export async function runEval(options: EvalOptions): Promise<number> {
     await runner.close();
   }
   const findings = EVALUATION_RULES.all().flatMap((rule) => applyRule(rule, section, ruleContext(policy)));
-  // The audited target: the local model when there is one (its files are scanned too), else the suite file.
-  const target = modelSpec.path ? resolve(baseDir, modelSpec.path) : (suitePath ?? dataPath);
-  const report = await audit(target, {
+  const auditOptions = {
     policy,
     ...auditPlan('scan'),
     sections: [() => ({ evaluation: section })],
@@ -97,8 +96,16 @@ export async function runEval(options: EvalOptions): Promise<number> {
     limits: DEFAULT_LIMITS,
     notAnalysedRuleId: NOT_ANALYSED_RULE_ID,
     toolVersion: VERSION,
-  });
-  if (options.record) await recordInStore(report, target, options);
+  };
+  // A local model is audited as files too (its bytes are scanned and digested); an endpoint has no files.
+  const endpoint = section.runner.endpoint;
+  const target = modelSpec.path ? resolve(baseDir, modelSpec.path) : (endpoint ?? dataPath);
+  const report =
+    modelSpec.path || !endpoint
+      ? await audit(target, auditOptions)
+      : reportWithoutFiles({ kind: 'endpoint', path: endpoint }, findings, auditOptions, startedAt);
+  if (options.record)
+    await recordInStore(report, endpoint && !modelSpec.path ? `${endpoint}#${section.runner.model}` : target, options);
   await emit([report], options);
   return report.gate.exitCode;
 }
@@ -237,7 +244,8 @@ async function loadBaseline(reference: string): Promise<Baseline> {
   return { source: reference, startedAt: report.startedAt, metrics: report.evaluation.metrics };
 }
 
-async function recordInStore(report: Report, target: string, options: EvalOptions) {
+/** Records the report; `model` is a local path (named as the store names paths) or `<endpoint>#<model name>`. */
+async function recordInStore(report: Report, model: string, options: EvalOptions) {
   const [{ openStore }, { modelName }] = await Promise.all([
     import('../store/open.js'),
     import('../store/model-name.js'),
@@ -249,7 +257,8 @@ async function recordInStore(report: Report, target: string, options: EvalOption
         metric.value === null ? [] : [[metric.name, metric.value]],
       ),
     );
-    const summary = await store.recordAudit(report, { command: 'eval', model: modelName(target), metrics });
+    const name = /^https?:\/\//.test(model) ? model : modelName(model);
+    const summary = await store.recordAudit(report, { command: 'eval', model: name, metrics });
     if (!options.quiet) process.stderr.write(`assay: recorded as audit ${summary.id} in ${store.location}\n`);
   } finally {
     await store.close();

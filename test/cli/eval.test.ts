@@ -96,6 +96,31 @@ describe('assay eval, short form (--model --data --label)', () => {
     expect((JSON.parse(same.stdout) as Report).findings.filter((entry) => entry.pillar === 'performance')).toEqual([]);
   }, 240_000);
 
+  it('records a run in the store and uses its audit id as the baseline', async () => {
+    const home = await tempFolder({});
+    const args = [
+      'eval',
+      '--model',
+      join(EXAMPLE, 'model.onnx'),
+      '--data',
+      join(EXAMPLE, 'data.csv'),
+      '--label',
+      'label',
+    ];
+    const first = await runAssay([...args, '--no-probes', '--record', '--quiet'], { ASSAY_HOME: home });
+    expect(first.code).toBe(0);
+    const listed = await runAssay([...args, '--no-probes', '--record', '--format', 'json'], { ASSAY_HOME: home });
+    const id = /recorded as audit (\S+)/.exec(listed.stderr)?.[1];
+    expect(id).toBeDefined();
+    const second = await runAssay([...args, '--no-probes', '--baseline', id as string, '--format', 'json'], {
+      ASSAY_HOME: home,
+    });
+    const report = JSON.parse(second.stdout) as Report;
+    expect(second.code).toBe(0);
+    expect(report.evaluation?.baseline?.source).toBe(id);
+    expect(metric(report, 'accuracy')?.baseline?.value).toBe(metric(report, 'accuracy')?.value);
+  }, 240_000);
+
   it('names the missing column and exits 2', async () => {
     const { code, stderr } = await runAssay([
       'eval',
@@ -152,6 +177,8 @@ describe('assay eval --suite against an OpenAI-compatible server on 127.0.0.1', 
     const evaluation = report.evaluation;
     expect(code).toBe(1);
     expect(evaluation?.runner).toMatchObject({ kind: 'openai-chat', endpoint: `${server.url}/v1` });
+    expect(report.target).toEqual({ kind: 'endpoint', path: `${server.url}/v1` });
+    expect(report.files).toEqual([]);
     expect(evaluation?.cases).toMatchObject({ total: 6, succeeded: 5, failed: 1 });
     // Of the five answered, "great fun" is labelled NEGATIVE but answered POSITIVE: 4/5.
     expect(metric(report, 'accuracy')?.value).toBeCloseTo(4 / 5, 12);
