@@ -22,7 +22,7 @@ export interface PersonalDataExample {
   /** Masked: never the value. */
   masked: string;
   confidence: number;
-  /** `row 12, column "email"`, `line 40`, `record 3, key "user.phone"`, `near byte 104857600`. */
+  /** `row on line 12, column "email"` (CSV), `row 12, column "email"` (Parquet), `line 40, key "user.phone"`, `line near byte 104857600`. */
   where: string;
   detail?: string;
 }
@@ -266,6 +266,7 @@ async function collectCsv(
 ): Promise<string | undefined> {
   const { parse } = await import('csv-parse/sync');
   let header: string[] | undefined;
+  let problem: string | undefined;
   for (const segment of segments) {
     let records: { record: string[]; info: { lines: number } }[];
     try {
@@ -279,7 +280,8 @@ async function collectCsv(
       }) as unknown as { record: string[]; info: { lines: number } }[];
     } catch (error) {
       collectText(collector, [segment]);
-      return `not valid CSV (${(error as Error).message.split('\n')[0]}): scanned as text`;
+      problem ??= `not valid CSV (${(error as Error).message.split('\n')[0]}): scanned as text`;
+      continue;
     }
     for (const { record, info } of records) {
       if (!header && segment.firstLine === 1) {
@@ -293,7 +295,7 @@ async function collectCsv(
       });
     }
   }
-  return undefined;
+  return problem;
 }
 
 /** Scans an already-sampled text in the given layout. */
