@@ -5,16 +5,23 @@ import type { Policy } from '../core/policy.js';
 import { FAIRNESS_MEASURE_NAMES, FairnessMeasureName, type FairnessPolicy } from '../core/sections/fairness.js';
 import type { Severity } from '../core/severity.js';
 import { DEFAULT_LIMITS } from '../formats/analyse.js';
-import { TabularError } from '../formats/tabular/index.js';
+import { readRecords, TabularError } from '../formats/tabular/index.js';
 import type { OutputFormat } from '../report/index.js';
+import { RunnerConfigError } from '../runners/index.js';
+import { onnxRunner } from '../runners/onnx.js';
 import { DEFAULT_BOOTSTRAP } from '../suites/fairness/statistics.js';
-import { FairnessDataError, tabularFairness } from '../suites/fairness/tabular.js';
+import { FairnessDataError, type ModelPredictions, tabularFairness } from '../suites/fairness/tabular.js';
 import { emit, policyFor } from './scan.js';
 
 export interface FairnessOptions {
   data: string;
   label: string;
-  prediction: string;
+  prediction?: string;
+  /** An ONNX binary classifier that makes the predictions instead of a prediction column. */
+  model?: string;
+  /** Feature columns for --model, comma-separated (default: every column but the label and sensitive ones). */
+  features?: string;
+  decisionThreshold?: string;
   sensitive: string;
   score?: string;
   positive?: string;
@@ -70,10 +77,17 @@ export async function runFairness(options: FairnessOptions): Promise<number> {
     .map((column) => column.trim())
     .filter(Boolean);
   if (sensitive.length === 0) throw new FairnessUsageError('--sensitive needs at least one column name');
+  if ((options.prediction === undefined) === (options.model === undefined)) {
+    throw new FairnessUsageError('give either --prediction <column> (a predictions file) or --model <file.onnx>');
+  }
+  if (options.model && options.score)
+    throw new FairnessUsageError('--score comes from the model with --model; leave it out');
+  const model = options.model ? await modelPredictions(options, sensitive) : undefined;
   const tabular = await tabularFairness({
     data: options.data,
     label: options.label,
     prediction: options.prediction,
+    model,
     sensitive,
     score: options.score,
     positiveLabel: options.positive,
@@ -83,7 +97,7 @@ export async function runFairness(options: FairnessOptions): Promise<number> {
       ...(options.resamples ? { resamples: integerFlag('--resamples', options.resamples) } : {}),
       ...(options.seed ? { seed: integerFlag('--seed', options.seed) } : {}),
     },
-  });
+  }).finally(() => model?.runner.close());
   const section = { tabular };
   const findings = FAIRNESS_RULES.flatMap((rule) => applyRule(rule, section, ruleContext(policy)));
   const report = await audit(options.data, {
@@ -99,7 +113,33 @@ export async function runFairness(options: FairnessOptions): Promise<number> {
   return report.gate.exitCode;
 }
 
+/** The ONNX model and its feature columns (default: every column but the label and the sensitive ones, in order). */
+async function modelPredictions(options: FairnessOptions, sensitive: readonly string[]): Promise<ModelPredictions> {
+  let features = options.features
+    ?.split(',')
+    .map((column) => column.trim())
+    .filter(Boolean);
+  if (!features) {
+    const first = await readRecords(options.data, { limit: 1 }).next();
+    const columns = first.done ? [] : Object.keys(first.value);
+    features = columns.filter((column) => column !== options.label && !sensitive.includes(column));
+  }
+  const decisionThreshold = options.decisionThreshold === undefined ? 0.5 : Number(options.decisionThreshold);
+  if (!(decisionThreshold > 0 && decisionThreshold < 1)) {
+    throw new FairnessUsageError(
+      `--decision-threshold ${options.decisionThreshold}: give a probability between 0 and 1`,
+    );
+  }
+  const runner = await onnxRunner({ path: options.model as string });
+  return { runner, features, decisionThreshold };
+}
+
 /** Errors that are the user's to fix (a flag, a column, the data file): printed without a stack, exit 2. */
 export function isFairnessUserError(error: unknown): boolean {
-  return error instanceof FairnessUsageError || error instanceof FairnessDataError || error instanceof TabularError;
+  return (
+    error instanceof FairnessUsageError ||
+    error instanceof FairnessDataError ||
+    error instanceof TabularError ||
+    error instanceof RunnerConfigError
+  );
 }

@@ -1,14 +1,26 @@
 import type { FairnessPolicy, TabularFairness } from '../../core/sections/fairness.js';
 import { type Cell, readRecords, TabularError } from '../../formats/tabular/index.js';
 import { hashFile } from '../../provenance/signing-digests.js';
+import type { Runner } from '../../runners/types.js';
 import { type Estimate, FAIRNESS_MEASURES, type FairnessMeasure, type Method, metricFrame } from './frame.js';
 import type { MetricName } from './metrics.js';
 import type { BootstrapSettings } from './statistics.js';
 
+/** A model that makes the predictions: every row's feature values go through the runner (an ONNX classifier). */
+export interface ModelPredictions {
+  runner: Runner;
+  /** Columns fed to the model, in this order. */
+  features: readonly string[];
+  /** Probability at or above which the prediction is positive. */
+  decisionThreshold: number;
+}
+
 export interface TabularFairnessOptions {
   data: string;
   label: string;
-  prediction: string;
+  /** The prediction column; absent when `model` predicts. */
+  prediction?: string;
+  model?: ModelPredictions;
   sensitive: readonly string[];
   /** Column of positive-class scores in [0, 1]: adds ROC AUC and calibration error per group. */
   score?: string;
@@ -44,7 +56,14 @@ export async function tabularFairness(options: TabularFairnessOptions): Promise<
   const predictions: string[] = [];
   const scores: number[] = [];
   const sensitive: string[][] = options.sensitive.map(() => []);
-  const required = [options.label, options.prediction, ...options.sensitive, ...(options.score ? [options.score] : [])];
+  const featureRows: number[][] = [];
+  const required = [
+    options.label,
+    ...(options.prediction ? [options.prediction] : []),
+    ...(options.model?.features ?? []),
+    ...options.sensitive,
+    ...(options.score ? [options.score] : []),
+  ];
   let row = 0;
   for await (const record of readRecords(options.data)) {
     row++;
@@ -57,7 +76,7 @@ export async function tabularFairness(options: TabularFairnessOptions): Promise<
       }
     }
     const label = text(record[options.label]);
-    const prediction = text(record[options.prediction]);
+    const prediction = options.prediction ? text(record[options.prediction]) : '';
     if (label === undefined || prediction === undefined) {
       throw new FairnessDataError(
         `${options.data}, row ${row}: empty ${label === undefined ? options.label : options.prediction}; every row needs a label and a prediction`,
@@ -65,6 +84,17 @@ export async function tabularFairness(options: TabularFairnessOptions): Promise<
     }
     labels.push(label);
     predictions.push(prediction);
+    if (options.model) {
+      featureRows.push(
+        options.model.features.map((column) => {
+          const value = Number(text(record[column]));
+          if (!Number.isFinite(value)) {
+            throw new FairnessDataError(`${options.data}, row ${row}: feature ${column} is not a number`);
+          }
+          return value;
+        }),
+      );
+    }
     options.sensitive.forEach((column, i) => {
       sensitive[i].push(text(record[column]) ?? '(missing)');
     });
@@ -77,21 +107,22 @@ export async function tabularFairness(options: TabularFairnessOptions): Promise<
     }
   }
   if (row === 0) throw new TabularError(options.data, undefined, 'no data rows');
+  if (options.model) await predict(options.model, featureRows, predictions, scores);
 
-  const seen = [...new Set([...labels, ...predictions])].sort();
+  const seen = [...new Set(options.model ? labels : [...labels, ...predictions])].sort();
   const positiveLabel =
     options.positiveLabel ??
     seen.find((value) => /^(1|1\.0|true|yes|positive|pos)$/i.test(value)) ??
     seen.at(-1) ??
     '1';
   const yTrue = labels.map((value) => (value === positiveLabel ? 1 : 0));
-  const yPred = predictions.map((value) => (value === positiveLabel ? 1 : 0));
+  const yPred = predictions.map((value) => (value === MODEL_POSITIVE || value === positiveLabel ? 1 : 0));
   const metrics: MetricName[] = [
     ...CLASSIFICATION_METRICS,
-    ...(options.score ? (['roc_auc', 'calibration_error'] as const) : []),
+    ...(options.score || options.model ? (['roc_auc', 'calibration_error'] as const) : []),
   ];
   const frame = metricFrame(
-    { yTrue, yPred, score: options.score ? scores : undefined, sensitive },
+    { yTrue, yPred, score: scores.length > 0 ? scores : undefined, sensitive },
     metrics,
     options.bootstrap,
   );
@@ -120,7 +151,9 @@ export async function tabularFairness(options: TabularFairnessOptions): Promise<
   return {
     data: { path: options.data, sha256: await hashFile(options.data), rows: row },
     label: options.label,
-    prediction: options.prediction,
+    prediction:
+      options.prediction ??
+      `${options.model?.runner.describe().model} (probability >= ${options.model?.decisionThreshold})`,
     ...(options.score ? { score: options.score } : {}),
     positiveLabel,
     sensitive: [...options.sensitive],
@@ -150,4 +183,24 @@ export async function tabularFairness(options: TabularFairnessOptions): Promise<
       method: 'percentile; rows resampled with replacement within each group (group sizes fixed)',
     },
   };
+}
+
+/** Marks a row the model predicted positive (labels are compared as text; this never collides with one). */
+const MODEL_POSITIVE = '\u0000model-positive';
+
+/** Runs the model on every row; a row the model failed on is an error, not a silent negative. */
+async function predict(model: ModelPredictions, rows: number[][], predictions: string[], scores: number[]) {
+  const results = await model.runner.run(
+    rows.map((values, i) => ({ id: String(i + 1), input: { kind: 'tensor', values } })),
+  );
+  results.forEach((result, i) => {
+    const probability = result.output?.kind === 'scores' ? result.output.values.at(-1) : undefined;
+    if (probability === undefined || !Number.isFinite(probability)) {
+      throw new FairnessDataError(
+        `row ${i + 1}: the model gave no probability (${result.error?.message ?? 'no scores'})`,
+      );
+    }
+    predictions[i] = probability >= model.decisionThreshold ? MODEL_POSITIVE : '';
+    scores[i] = probability;
+  });
 }
