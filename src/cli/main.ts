@@ -317,7 +317,13 @@ program
   )
   .requiredOption('-d, --data <table>', 'CSV, JSONL or Parquet with label, prediction and sensitive columns')
   .requiredOption('-l, --label <column>', 'the true label')
-  .requiredOption('--prediction <column>', "the model's predicted label")
+  .option('--prediction <column>', "the model's predicted label (or give --model)")
+  .option('--model <file.onnx>', 'a binary classifier to run on the data instead (first output: positive probability)')
+  .option(
+    '--features <columns>',
+    'with --model: feature columns, comma-separated (default: all but label and sensitive)',
+  )
+  .option('--decision-threshold <p>', 'with --model: probability at or above which the prediction is positive (0.5)')
   .requiredOption('--sensitive <columns>', 'sensitive feature column(s), comma-separated (several: intersectional)')
   .option('--score <column>', 'positive-class score in [0, 1]: adds ROC AUC and calibration error per group')
   .option('--positive <label>', 'the positive label (default 1 / true / yes, else the last value in sort order)')
