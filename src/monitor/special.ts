@@ -79,3 +79,37 @@ export function normalTwoSided(z: number): number {
   if (Number.isNaN(z)) return Number.NaN;
   return upperGamma(0.5, (z * z) / 2);
 }
+
+/** Regularised incomplete beta I_x(a, b) by Lentz's continued fraction (with the symmetry for x > (a+1)/(a+b+2)). */
+export function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x)) / a;
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m < MAX_ITERATIONS; m++) {
+    for (const numerator of [
+      (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)),
+      -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1)),
+    ]) {
+      d = 1 + numerator * d;
+      if (Math.abs(d) < tiny) d = tiny;
+      c = 1 + numerator / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      d = 1 / d;
+      h *= d * c;
+    }
+    if (Math.abs(d * c - 1) < EPSILON) break;
+  }
+  return front * h;
+}
+
+/** Two-sided Student t tail 2·P(T > |t|) with `dof` degrees of freedom. */
+export function studentTwoSided(t: number, dof: number): number {
+  return incompleteBeta(dof / (dof + t * t), dof / 2, 0.5);
+}

@@ -5,6 +5,17 @@ import { correctPValues } from '../../src/monitor/corrections.js';
 import { kolmogorovLimitSf, kolmogorovSmirnovSf } from '../../src/monitor/kolmogorov.js';
 import { defaultTest } from '../../src/monitor/methods.js';
 import {
+  centroidDistance,
+  cramerVonMises2Samp,
+  energyDistance,
+  fisherExact,
+  flooredPsiTerm,
+  mannWhitneyU,
+  minMaxScaledWasserstein,
+  mmd2Unbiased,
+  welchTTest,
+} from '../../src/monitor/more-statistics.js';
+import {
   andersonKSamples,
   chiSquareContingency,
   chiSquareGoodnessOfFit,
@@ -251,5 +262,60 @@ describe('multiple testing and default test choice', () => {
       if (type === 'text') expect(chosen, JSON.stringify(row)).toBeUndefined();
       else expect(chosen, JSON.stringify(row)).toBe(row.test);
     }
+  });
+});
+
+describe('further scipy, Deepchecks and embedding statistics', () => {
+  const embRef = inputs.emb_ref as unknown as number[][];
+  const embCur = inputs.emb_cur as unknown as number[][];
+
+  it.each([
+    ['mannwhitneyu', () => mannWhitneyU(inputs.ref, inputs.cur)],
+    ['ttest_welch', () => welchTTest(inputs.ref, inputs.cur)],
+    ['cramervonmises_2samp', () => cramerVonMises2Samp(inputs.ref, inputs.cur)],
+    [
+      'fisher_exact_2x2',
+      () =>
+        fisherExact([
+          [70, 30],
+          [55, 45],
+        ]),
+    ],
+  ] as const)('%s', (name, compute) => {
+    const expected = result<{ statistic: number; pvalue: number }>(name);
+    const actual = compute();
+    close(actual.statistic, expected.statistic, STAT);
+    close(actual.pValue, expected.pvalue, P);
+  });
+
+  it('energy distance, Deepchecks EMD and PSI floor', () => {
+    close(energyDistance(inputs.ref, inputs.cur), result<{ distance: number }>('energy_distance').distance, STAT);
+    close(
+      minMaxScaledWasserstein(inputs.ref, inputs.cur),
+      result<{ emd: number }>('deepchecks_emd_minmax_scaled').emd,
+      STAT,
+    );
+    for (const row of result<{ expected: number; actual: number; term: number }[]>('deepchecks_psi_term_floor_0.01')) {
+      expect(flooredPsiTerm(row.expected, row.actual)).toBeCloseTo(row.term, 15);
+    }
+  });
+
+  it('MMD² (fixed σ and median heuristic) and centroid distance on embeddings', () => {
+    close(mmd2Unbiased(embRef, embCur, 1), result<{ mmd2: number }>('mmd2_unbiased_sigma_1.0').mmd2, STAT);
+    close(mmd2Unbiased(embRef, embCur, 2), result<{ mmd2: number }>('mmd2_unbiased_sigma_2.0').mmd2, STAT);
+    const median = result<{ sigma: number; mmd2: number }>('mmd2_median_heuristic_alibi_style');
+    // The reference σ is taken as given: its index rule (see the report) is not reproduced here.
+    close(mmd2Unbiased(embRef, embCur, median.sigma), median.mmd2, STAT);
+    close(
+      centroidDistance(embRef, embCur),
+      result<{ distance: number }>('embedding_centroid_euclidean').distance,
+      STAT,
+    );
+  });
+
+  it('covers every case in drift-reference.json', () => {
+    const covered = readFileSync(import.meta.filename, 'utf8');
+    const missing = reference.cases.map((c) => c.name).filter((name) => !covered.includes(`'${name}'`));
+    expect(missing).toEqual([]);
   });
 });
