@@ -141,6 +141,8 @@ export async function sampleText(
 
 /** Values grouped by column or key; each field is scanned as one text with its name as context. */
 class FieldCollector {
+  /** A JSON record had values past the depth or count bound: the sample is not complete. */
+  cut = false;
   private readonly fields = new Map<string, { parts: string[]; starts: number[]; wheres: string[]; length: number }>();
 
   add(field: string, value: string, where: string): void {
@@ -154,6 +156,23 @@ class FieldCollector {
     entry.parts.push(value);
     entry.wheres.push(where);
     entry.length += value.length + 1;
+  }
+
+  /** Every leaf value of a parsed JSON record (or Parquet row), under its key path. */
+  addJson(value: unknown, where: (field: string) => string): void {
+    const budget = { nodes: MAX_JSON_NODES, cut: false };
+    walkJson(value, '', (field, text) => this.add(field, text, where(field)), budget);
+    if (budget.cut) this.cut = true;
+  }
+
+  /** The sample as read, marked incomplete (and saying why) when JSON bounds cut values off. */
+  sample(sample: DataSample): DataSample {
+    if (!this.cut) return sample;
+    return {
+      ...sample,
+      complete: false,
+      description: `${sample.description}; values nested deeper than ${MAX_JSON_DEPTH} levels or past ${MAX_JSON_NODES} per record were not read`,
+    };
   }
 
   scan(): Pick<PersonalDataFact, 'counts' | 'fields' | 'examples'> {
@@ -211,10 +230,13 @@ function walkJson(
   value: unknown,
   path: string,
   visit: (field: string, text: string) => void,
-  budget: { nodes: number },
+  budget: { nodes: number; cut: boolean },
   depth = 0,
 ): void {
-  if (--budget.nodes < 0 || depth > MAX_JSON_DEPTH) return;
+  if (--budget.nodes < 0 || depth > MAX_JSON_DEPTH) {
+    budget.cut = true;
+    return;
+  }
   if (value === null || value === undefined) return;
   if (typeof value === 'string') visit(path, value);
   else if (typeof value === 'number' || typeof value === 'bigint') visit(path, String(value));
@@ -251,9 +273,7 @@ function collectJsonLines(collector: FieldCollector, segments: readonly Segment[
         collector.add('', line, where);
         return;
       }
-      walkJson(record, '', (field, text) => collector.add(field, text, `${where}, key "${field}"`), {
-        nodes: MAX_JSON_NODES,
-      });
+      collector.addJson(record, (field) => `${where}, key "${field}"`);
     });
   }
   return unparsed > 0 ? `${unparsed} line(s) are not JSON and were scanned as text` : undefined;
@@ -312,9 +332,7 @@ export async function scanTextSample(
   } else if (layout === 'json' && sample.sample.complete) {
     const text = sample.segments[0]?.text ?? '';
     try {
-      walkJson(JSON.parse(text), '', (field, value) => collector.add(field, value, `key "${field || '(root)'}"`), {
-        nodes: MAX_JSON_NODES,
-      });
+      collector.addJson(JSON.parse(text), (field) => `key "${field || '(root)'}"`);
     } catch (error) {
       readAsText = `not valid JSON (${(error as Error).message}): scanned as text`;
       collectText(collector, sample.segments);
@@ -327,7 +345,7 @@ export async function scanTextSample(
     kind: 'personal-data',
     layout,
     ...collector.scan(),
-    sample: sample.sample,
+    sample: collector.sample(sample.sample),
     ...(readAsText ? { readAsText } : {}),
   };
 }
@@ -462,10 +480,7 @@ async function analyseParquet({ source, facts, limits }: BinaryInput): Promise<v
         compressors: COMPRESSORS,
         onComplete: (rows: Record<string, unknown>[]) => {
           rows.forEach((row, index) => {
-            const where = `row ${first + index + 1}`;
-            walkJson(row, '', (field, value) => collector.add(field, value, `${where}, column "${field}"`), {
-              nodes: MAX_JSON_NODES,
-            });
+            collector.addJson(row, (field) => `row ${first + index + 1}, column "${field}"`);
           });
           rowsRead += rows.length;
         },
@@ -489,14 +504,14 @@ async function analyseParquet({ source, facts, limits }: BinaryInput): Promise<v
     kind: 'personal-data',
     layout: 'parquet',
     ...collector.scan(),
-    sample: {
+    sample: collector.sample({
       complete,
       bytesRead: PERSONAL_DATA_BUDGET.parquetBytes - dataBudget,
       totalBytes: source.size,
       rowsRead,
       totalRows,
       description: complete ? `whole file (${totalRows} rows)` : parts.join('; '),
-    },
+    }),
   });
 }
 

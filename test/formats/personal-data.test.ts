@@ -115,6 +115,10 @@ describe('personal data in shipped data files', () => {
       'bundle.tar': buildTar([{ name: 'rows.parquet', data: new Uint8Array(parquet) }]),
     });
     expect(byFile.get('deep.json')?.counts).toEqual({});
+    expect(byFile.get('deep.json')?.sample).toMatchObject({
+      complete: false,
+      description: expect.stringContaining('values nested deeper than 64 levels'),
+    });
     expect(byFile.get('broken.csv')?.readAsText).toMatch(/^not valid CSV/);
     expect(byFile.get('broken.csv')?.counts).toEqual({ email: 1 });
     const member = artifacts.find((artifact) => artifact.member === 'rows.parquet');
