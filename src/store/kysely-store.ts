@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { Alert } from '../alerts/alert.js';
 import type { Finding } from '../core/finding.js';
 import { Report } from '../core/report.js';
 import { SEVERITIES, type Severity } from '../core/severity.js';
@@ -10,6 +11,7 @@ import { reportMetrics } from './metrics.js';
 import { modelDigest } from './model-digest.js';
 import type { AuditRow, Database, DocumentRow } from './schema.js';
 import {
+  type AlertOutcome,
   type ApiToken,
   type ApiTokenScope,
   type AuditSummary,
@@ -21,6 +23,7 @@ import {
   RecordAuditMeta,
   SaveDocument,
   type Store,
+  type StoredAlert,
   type StoredAudit,
   type StoredDocument,
   type StoredFinding,
@@ -38,6 +41,10 @@ export function defaultActor(): string {
 
 /** Rows per multi-row insert: well under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 200;
+/** delivery_error of an alert the cool-down held back (it was raised, not sent). */
+const HELD_BACK = 'held back by the cool-down';
+
+class SlotTaken extends Error {}
 const MIN_ID_PREFIX = 6;
 
 type LogWriter = (entry: LogAppend) => Promise<LogEntry>;
@@ -501,6 +508,100 @@ export class KyselyStore implements Store {
     return (await this.db.selectFrom('api_tokens').selectAll().orderBy('created_at').execute()).map(toToken);
   }
 
+  async claimScheduledRun(key: string, dueAt: string): Promise<boolean> {
+    try {
+      await this.write(async (tx, log) => {
+        const inserted = await tx
+          .insertInto('schedule_runs')
+          .values({ key, due_at: dueAt, claimed_at: this.now().toISOString() })
+          .onConflict((conflict) => conflict.columns(['key', 'due_at']).doNothing())
+          .executeTakeFirst();
+        // Rolls back the transaction (and its log entry): someone else claimed this slot.
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) throw new SlotTaken();
+        await log({ action: 'schedule.claim', target: key, subjectId: dueAt });
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof SlotTaken) return false;
+      throw error;
+    }
+  }
+
+  async lastScheduledRun(key: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('schedule_runs')
+      .select('due_at')
+      .where('key', '=', key)
+      .orderBy('due_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.due_at;
+  }
+
+  async recordAlert(alert: Alert, outcome: AlertOutcome): Promise<StoredAlert> {
+    const id = randomUUID();
+    const failures = outcome.deliveries.filter((delivery) => !delivery.ok);
+    const deliveryError = !outcome.sent
+      ? HELD_BACK
+      : failures.length > 0
+        ? failures.map((delivery) => `${delivery.url}: ${delivery.error ?? `HTTP ${delivery.status}`}`).join('; ')
+        : null;
+    const deliveredAt = outcome.sent && outcome.deliveries.some((delivery) => delivery.ok) ? alert.at : null;
+    await this.write(async (tx, log) => {
+      const modelId = await this.modelId(tx, alert.model);
+      await tx
+        .insertInto('alerts')
+        .values({
+          id,
+          model_id: modelId,
+          kind: alert.kind,
+          severity: alert.severity,
+          message: alert.message,
+          payload: canonicalJson(alert),
+          dedup_key: alert.dedupKey,
+          created_at: alert.at,
+          delivered_at: deliveredAt,
+          delivery_error: deliveryError,
+        })
+        .execute();
+      await log({ action: 'alert.raise', target: alert.model, subjectId: id });
+    });
+    return { id, alert, sent: outcome.sent, deliveredAt, deliveryError };
+  }
+
+  async lastAlertSent(model: string, dedupKey: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('alerts')
+      .innerJoin('models', 'models.id', 'alerts.model_id')
+      .select('alerts.created_at')
+      .where('models.name', '=', model)
+      .where('alerts.dedup_key', '=', dedupKey)
+      .where((where) =>
+        where.or([where('alerts.delivery_error', 'is', null), where('alerts.delivery_error', '!=', HELD_BACK)]),
+      )
+      .orderBy('alerts.created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.created_at;
+  }
+
+  async listAlerts(filter: { model?: string; limit?: number } = {}): Promise<StoredAlert[]> {
+    let query = this.db
+      .selectFrom('alerts')
+      .leftJoin('models', 'models.id', 'alerts.model_id')
+      .select(['alerts.id', 'alerts.payload', 'alerts.delivered_at', 'alerts.delivery_error'])
+      .orderBy('alerts.created_at', 'desc')
+      .limit(filter.limit ?? 100);
+    if (filter.model) query = query.where('models.name', '=', filter.model);
+    return (await query.execute()).map((row) => ({
+      id: row.id,
+      alert: Alert.parse(JSON.parse(row.payload)),
+      sent: row.delivery_error !== HELD_BACK,
+      deliveredAt: row.delivered_at,
+      deliveryError: row.delivery_error,
+    }));
+  }
+
   appendLog(entry: LogAppend): Promise<LogEntry> {
     return this.write((_tx, log) => log(entry));
   }
@@ -518,7 +619,52 @@ export class KyselyStore implements Store {
       .select(['seq', 'hash'])
       .where('id', '=', 1)
       .executeTakeFirstOrThrow();
-    return verifyChain(this.logPages(), head);
+    const chain = await verifyChain(this.logPages(), head);
+    if (!chain.ok) return chain;
+    const record = await this.firstRecordMismatch();
+    return record ? { ok: false as const, entries: chain.entries, ...record } : chain;
+  }
+
+  /**
+   * The chain covers each report's digest; this ties the rows the gate and history read to it: the stored report
+   * must still hash to the logged digest, and the audit row must still carry that digest and the report's verdict.
+   */
+  private async firstRecordMismatch(): Promise<{ firstBadSeq: number; problem: string } | undefined> {
+    let afterSeq = 0;
+    for (;;) {
+      const page = await this.db
+        .selectFrom('audit_log')
+        .leftJoin('audits', 'audits.id', 'audit_log.subject_id')
+        .leftJoin('reports', 'reports.audit_id', 'audit_log.subject_id')
+        .select([
+          'audit_log.seq',
+          'audit_log.subject_id',
+          'audit_log.report_digest as logged',
+          'audits.id as audit_id',
+          'audits.report_digest as audit_digest',
+          'audits.verdict',
+          'audits.exit_code',
+          'reports.json',
+        ])
+        .where('audit_log.action', 'like', '%.record')
+        .where('audit_log.seq', '>', afterSeq)
+        .orderBy('audit_log.seq')
+        .limit(200)
+        .execute();
+      for (const row of page) {
+        const seq = Number(row.seq);
+        const audit = `audit ${row.subject_id} (log entry ${seq})`;
+        if (!row.audit_id || row.json === null)
+          return { firstBadSeq: seq, problem: `${audit} or its report was removed` };
+        const report = JSON.parse(row.json) as Report;
+        if (canonicalDigest(report) !== row.logged)
+          return { firstBadSeq: seq, problem: `the stored report of ${audit} was changed after it was recorded` };
+        if (row.audit_digest !== row.logged || row.verdict !== report.verdict || row.exit_code !== report.gate.exitCode)
+          return { firstBadSeq: seq, problem: `the verdict or digest of ${audit} no longer matches its report` };
+      }
+      if (page.length < 200) return undefined;
+      afterSeq = Number(page[page.length - 1]?.seq);
+    }
   }
 
   /** The whole log, read in pages so verification memory stays bounded. */

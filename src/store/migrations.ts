@@ -160,6 +160,18 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002-schedule-runs': {
+    async up(db: Kysely<unknown>) {
+      // One row per (task, due time): the primary key is what lets only one process claim a scheduled slot.
+      await db.schema
+        .createTable('schedule_runs')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('due_at', 'text', (c) => c.notNull())
+        .addColumn('claimed_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('schedule_runs_pk', ['key', 'due_at'])
+        .execute();
+    },
+  },
 };
 
 /** The `prev_hash` of the first log entry. */

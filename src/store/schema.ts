@@ -15,6 +15,7 @@ export interface Database {
   monitors: MonitorRow;
   schedules: ScheduleRow;
   alerts: AlertRow;
+  schedule_runs: ScheduleRunRow;
   audit_log: AuditLogRow;
   audit_log_head: AuditLogHeadRow;
   api_tokens: ApiTokenRow;
@@ -118,6 +119,12 @@ export interface ScheduleRow {
   next_run_at: string | null;
   last_run_at: string | null;
   created_at: string;
+}
+
+export interface ScheduleRunRow {
+  key: string;
+  due_at: string;
+  claimed_at: string;
 }
 
 export interface AlertRow {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Alert } from '../alerts/alert.js';
 import { Report } from '../core/report.js';
 import { Severity } from '../core/severity.js';
 import type { LogEntry, LogVerification } from './audit-log.js';
@@ -125,6 +126,23 @@ export const LogAppend = z.object({
 });
 export type LogAppend = z.input<typeof LogAppend>;
 
+export const AlertOutcome = z.object({
+  sent: z.boolean().describe('False when held back by the cool-down'),
+  deliveries: z.array(
+    z.object({ url: z.string(), ok: z.boolean(), status: z.number().optional(), error: z.string().optional() }),
+  ),
+});
+export type AlertOutcome = z.infer<typeof AlertOutcome>;
+
+export const StoredAlert = z.object({
+  id: z.string(),
+  alert: Alert,
+  sent: z.boolean(),
+  deliveredAt: z.string().nullable(),
+  deliveryError: z.string().nullable(),
+});
+export type StoredAlert = z.infer<typeof StoredAlert>;
+
 /**
  * Audit history, baselines, profiles, tokens and the tamper-evident log, on SQLite or PostgreSQL. Every write runs
  * in one transaction together with the log entry that describes it: both land, or neither does.
@@ -169,6 +187,18 @@ export interface Store {
   authenticateApiToken(token: string): Promise<ApiToken | undefined>;
   revokeApiToken(id: string, actor?: string): Promise<ApiToken | undefined>;
   listApiTokens(): Promise<ApiToken[]>;
+
+  /** Claims one scheduled slot; true for exactly one caller per (key, due time) across every process. */
+  claimScheduledRun(key: string, dueAt: string): Promise<boolean>;
+  /** Due time of the latest claimed slot of this key. */
+  lastScheduledRun(key: string): Promise<string | undefined>;
+
+  /** Remembers an alert: raised, delivered (or why not), for cool-downs and the dashboard. */
+  recordAlert(alert: Alert, outcome: AlertOutcome): Promise<StoredAlert>;
+  /** When this alert (model + dedup key) was last sent; held-back repeats do not count. */
+  lastAlertSent(model: string, dedupKey: string): Promise<string | undefined>;
+  /** Most recent first. */
+  listAlerts(filter?: { model?: string; limit?: number }): Promise<StoredAlert[]>;
 
   /** Appends an entry for something that happened outside the store's own writes (e.g. a report was signed). */
   appendLog(entry: LogAppend): Promise<LogEntry>;

@@ -232,6 +232,23 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       });
     });
 
+    it('detects a stored report or verdict changed behind the log', async () => {
+      const location = await loggedStore();
+      await backend.exec(location, `update audits set verdict = 'pass', exit_code = 0 where verdict = 'fail'`);
+      expect(await verify(location)).toMatchObject({
+        ok: false,
+        firstBadSeq: 2,
+        problem: expect.stringMatching(/verdict/),
+      });
+      const other = await loggedStore();
+      await backend.exec(other, `update reports set json = replace(json, '"fail"', '"pass"')`);
+      expect(await verify(other)).toMatchObject({
+        ok: false,
+        firstBadSeq: 2,
+        problem: expect.stringMatching(/report/),
+      });
+    });
+
     it('detects a rewritten chain that forgot the head', async () => {
       const location = await loggedStore();
       await backend.exec(location, `update audit_log_head set seq = 4 where id = 1`);
