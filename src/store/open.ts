@@ -117,9 +117,9 @@ async function openPostgres(location: { url: string; schema?: string }): Promise
 const INT8_OID = 20;
 
 async function migrate(db: Kysely<Database>, location: StoreLocation) {
-  // With a schema of its own, the migration tables must be looked up there: kysely's existence check otherwise
-  // sees another schema's tables and skips creating them.
-  const migrationTableSchema = location.kind === 'postgres' ? location.schema : undefined;
+  // On PostgreSQL the migration tables are looked up in the store's own schema: kysely's existence check otherwise
+  // sees another schema's tables (another store in the same database) and skips creating them.
+  const migrationTableSchema = location.kind === 'postgres' ? (location.schema ?? 'public') : undefined;
   const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema });
   // Two processes opening a fresh SQLite store at once can collide on the first migration; one retry settles it.
   for (let attempt = 1; ; attempt++) {
