@@ -18,6 +18,7 @@ import {
 } from '../knowledge/python-sinks.js';
 import type { Fact } from './facts.js';
 import type { TextInput, TextInspector } from './plugins.js';
+import { importDependencies } from './python-imports.js';
 import { SourceLines, type Token, tokenize } from './python-tokenizer.js';
 import { redactSecrets } from './secrets.js';
 
@@ -341,6 +342,8 @@ export class PythonAnalyser {
   /** Names assigned the output of a decoder. */
   private readonly decoded = new Map<string, string>();
   private readonly starModules: string[] = [];
+  /** Absolute imports (`pkg` or `namespace.pkg`) → first line, for the dependencies they imply. */
+  private readonly importedModules = new Map<string, number>();
   private readonly lines: SourceLines;
   private factCount = 0;
   private limited = false;
@@ -359,6 +362,7 @@ export class PythonAnalyser {
 
   run(): void {
     this.code(this.source, { execDepth: 0 });
+    this.facts.push(...importDependencies(this.importedModules));
     if (this.deep) {
       this.facts.push({
         kind: 'limit-reached',
@@ -451,6 +455,7 @@ export class PythonAnalyser {
       if (!dotted) continue;
       const alias = tokens[next]?.value === 'as' && next + 1 < to ? tokens[next + 1].value : undefined;
       const local = alias ?? dotted.split('.')[0];
+      this.noteImport(dotted, tokens[from].line);
       this.bind(local, alias ? dotted : local);
       this.imported.add(local);
     }
@@ -467,6 +472,7 @@ export class PythonAnalyser {
     module += dotted;
     i = next;
     if (tokens[i]?.value !== 'import' || module === '__future__') return;
+    if (!module.startsWith('.')) this.noteImport(module, tokens[start].line);
     for (const [from, to] of splitTop(tokens, i + 1, end, ',')) {
       let a = from;
       while (a < to && tokens[a].type === 'op' && tokens[a].value === '(') a++; // a parenthesised list
@@ -482,6 +488,11 @@ export class PythonAnalyser {
       this.bind(alias, full);
       this.imported.add(alias);
     }
+  }
+
+  private noteImport(dotted: string, line: number): void {
+    const key = dotted.split('.').slice(0, 2).join('.');
+    if (!this.importedModules.has(key) && this.importedModules.size < 1_000) this.importedModules.set(key, line);
   }
 
   private bind(local: string, target: string) {

@@ -10,6 +10,7 @@ import type { DependencyAdvisory, Dependency as DependencyEntry } from '../../co
 import type { Severity } from '../../core/severity.js';
 import type { DependencyFact } from '../../formats/dependencies.js';
 import type { Artifact } from '../../formats/facts.js';
+import { CARD_LIBRARIES, type CardLibrary } from '../../knowledge/python-card-libraries.js';
 import { activeAdvisoryDatabase } from '../../supply-chain/advisory-db.js';
 import { groupByAlias, groupIdentifiers, OsvDatabase, type OsvRecord } from '../../supply-chain/osv.js';
 import { formatInterval, matchSpecifier, PEP440, parseSpecifier } from '../../supply-chain/pep440-match.js';
@@ -31,8 +32,24 @@ const folderOf = (artifact: Artifact) => artifact.file.slice(0, artifact.file.la
  * many files import it, so imports never flood the report.
  */
 function* dependencies(artifacts: readonly Artifact[]): Generator<{ fact: Dependency; artifact: Artifact }> {
+  // Modules the model ships itself (`import configuration_foo` next to configuration_foo.py) are not packages.
+  const shipped = new Set(
+    artifacts.flatMap((artifact) => {
+      const match = /(?:^|\/)([A-Za-z_][A-Za-z0-9_]*)(?:\.py|\/__init__\.py)$/.exec(artifact.file);
+      return match?.[1] ? [match[1]] : [];
+    }),
+  );
   const all = artifacts.flatMap((artifact) =>
-    artifact.facts.flatMap((fact) => (fact.kind === 'dependency' ? [{ fact, artifact }] : [])),
+    artifact.facts.flatMap((fact) => {
+      if (fact.kind === 'model-card') {
+        const library = fact.libraryName ? CARD_LIBRARIES[fact.libraryName] : undefined;
+        return library ? [{ fact: cardDependency(library), artifact }] : [];
+      }
+      if (fact.kind !== 'dependency') return [];
+      if (fact.source === 'python-import' && fact.modules?.every((module) => shipped.has(module.split('.')[0] ?? '')))
+        return [];
+      return [{ fact, artifact }];
+    }),
   );
   const declared = new Set(
     all.filter(({ fact }) => !IMPLIED.includes(fact.source)).map(({ fact }) => packageKey(fact)),
@@ -46,6 +63,10 @@ function* dependencies(artifacts: readonly Artifact[]): Generator<{ fact: Depend
     }
     yield item;
   }
+}
+
+function cardDependency(library: CardLibrary): Dependency {
+  return { kind: 'dependency', ecosystem: library.ecosystem, name: library.name, specifier: '', source: 'model-card' };
 }
 
 /** Packages a lockfile pins, keyed by folder: a range next to such a lockfile is not what gets installed. */
@@ -232,6 +253,15 @@ export const vulnerableDependency: ModelRule = {
   },
 };
 
+/** The plain "not pinned" sentence; implied dependencies say where they come from. */
+function notPinned(fact: Dependency, allows: string): string {
+  if (fact.source === 'python-import')
+    return `${fact.name} is imported by shipped code (${fact.modules?.join(', ')}) but no requirement declares it: any version may be installed`;
+  if (fact.source === 'model-card')
+    return `${fact.name} is the library the card names (library_name) and no requirement pins it: any version may be installed`;
+  return `${fact.name} is not pinned: ${allows}`;
+}
+
 /** Why a requirement cannot be read as a version range, or undefined when it can. */
 function unreadableSpecifier(fact: Dependency): string | undefined {
   if (fact.url) return undefined;
@@ -247,7 +277,7 @@ const unpinnedMeta: RuleMeta = {
   severity: 'info',
   title: 'Dependency is not pinned to one version',
   description:
-    'A dependency is declared as a range (or not constrained at all), so the installed version depends on when and where it is installed. When an advisory database is configured, the advisories that affect part of the allowed range are listed with the affected sub-range; the lowest allowed version is never assumed to be the installed one.',
+    "A dependency is declared as a range (or not constrained at all), so the installed version depends on when and where it is installed. When an advisory database is configured, the advisories that affect part of the allowed range are listed with the affected sub-range; the lowest allowed version is never assumed to be the installed one. Packages implied only by imports in shipped `.py` files or by the card's `library_name` are reported once per package, and not at all when a requirement declares them or a lockfile pins them.",
   remediation: 'Pin the dependency (`name==version`, ideally with `--hash`) to a version outside every affected range.',
   references: [
     { kind: 'url', id: 'pip: repeatable installs', url: 'https://pip.pypa.io/en/stable/topics/repeatable-installs/' },
@@ -272,7 +302,7 @@ export const unpinnedDependency: ModelRule = {
       if (matches.length === 0) {
         yield {
           ...place(fact, artifact),
-          message: `${fact.name} is not pinned: it allows ${allowed}${unreadable ? ` (${unreadable})` : ''}`,
+          message: notPinned(fact, `it allows ${allowed}${unreadable ? ` (${unreadable})` : ''}`),
           evidence: { package: fact.name, specifier: fact.specifier, source: fact.source },
         };
         continue;
