@@ -10,7 +10,7 @@ import type { Finding } from '../core/finding.js';
 import type { ReportSections } from '../core/report.js';
 import type { Severity } from '../core/severity.js';
 import { DEFAULT_LIMITS } from '../formats/analyse.js';
-import { dimensions } from '../knowledge/probes/counterfactual-v1.js';
+import { dimensions, TEMPLATES } from '../knowledge/probes/counterfactual-v1.js';
 import type { OutputFormat } from '../report/index.js';
 import { createRunner, RunnerConfigError } from '../runners/index.js';
 import type { Runner } from '../runners/types.js';
@@ -118,6 +118,16 @@ async function judgeFor(options: ProbeOptions): Promise<Runner | undefined> {
   );
 }
 
+/** "assay probe: 12/27 core" on a terminal's standard error, unless --quiet or --no-progress. */
+function progressLine(options: ProbeOptions, stage: string, total: number): (() => void) | undefined {
+  if (!options.progress || options.quiet || !process.stderr.isTTY) return undefined;
+  let done = 0;
+  return () => {
+    done++;
+    process.stderr.write(`\rassay probe: ${done}/${total} ${stage}${done === total ? '\n' : ''}`);
+  };
+}
+
 /** `assay probe`: attacks (and, with `--pack counterfactual`, bias probes) against a model; exit 1 when the gate fails. */
 export async function runProbe(options: ProbeOptions): Promise<number> {
   const startedAt = new Date().toISOString();
@@ -137,22 +147,34 @@ export async function runProbe(options: ProbeOptions): Promise<number> {
   const findings: Finding[] = [];
   try {
     if (attackPacks.length > 0) {
+      const generations = Math.max(1, count('--generations', options.generations, 1));
       const safety = await runProbes({
         runner,
         judge,
         packs: attackPacks,
         policy: policy.safety,
         bootstrap,
-        generations: Math.max(1, count('--generations', options.generations, 1)),
+        generations,
+        onResult: progressLine(
+          options,
+          attackPacks.map((pack) => pack.name).join(', '),
+          generations * attackPacks.reduce((total, pack) => total + pack.probes.length, 0),
+        ),
       });
       sections.safety = safety;
       findings.push(...SAFETY_RULES.flatMap((rule) => applyRule(rule, safety, context)));
     }
     if (packNames.includes(COUNTERFACTUAL_PACK)) {
+      const terms = dimensions();
       const counterfactual = await runCounterfactual({
         runner,
-        dimensions: dimensions(),
+        dimensions: terms,
         alpha: policy.fairness.counterfactualAlpha,
+        onResult: progressLine(
+          options,
+          COUNTERFACTUAL_PACK,
+          TEMPLATES.length * terms.reduce((total, dimension) => total + dimension.terms.length, 0),
+        ),
       });
       sections.fairness = { counterfactual };
       findings.push(...FAIRNESS_RULES.flatMap((rule) => applyRule(rule, sections.fairness ?? {}, context)));
