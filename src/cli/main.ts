@@ -12,12 +12,14 @@ import { runDbStatus, runDbUpdate } from './db.js';
 import { runDiff } from './diff.js';
 import { DRIFT_FORMATS, runDrift } from './drift.js';
 import { DRIFT_FORMATS, runDrift } from './drift.js';
+import { DRIFT_FORMATS, runDrift } from './drift.js';
 import { isEvalUserError, runEval } from './eval.js';
 import { isFairnessUserError, runFairness } from './fairness.js';
 import { runHistory } from './history.js';
 import { runInit } from './init.js';
 import { runLog, runLogVerify } from './log.js';
 import { runLock, runVerify } from './pin.js';
+import { runProfile } from './profile.js';
 import { runProfile } from './profile.js';
 import { runProfile } from './profile.js';
 import { isProbeUserError, runProbe } from './probe.js';
@@ -394,6 +396,47 @@ program
   .option(
     '--test <[column=]method...>',
     'test for a column or for all: ks, anderson, chisquare, z, psi, jensenshannon, kl, hellinger, wasserstein',
+  )
+  .option('--threshold <[column=]value...>', "drift threshold for a column or for all (default: the test's own)")
+  .option('--drift-share <share>', 'dataset drift when at least this share of tested columns drifted (default 0.5)')
+  .option('--correction <method>', 'multiple-testing correction of p-value tests: none, bonferroni, bh')
+  .option('--alpha <level>', 'family-wise level for --correction (default 0.05)')
+  .option(
+    '--config <file>',
+    'YAML/JSON with columns, test, tests, threshold, thresholds, driftShare, correction, alpha',
+  )
+  .addOption(new Option('-f, --format <format>', 'output format').choices(DRIFT_FORMATS).default('text'))
+  .option('-o, --output <file>', 'write the report to a file instead of standard output')
+  .option('-q, --quiet', 'print nothing; the exit code tells whether the dataset drifted')
+  .action(async (options) => {
+    process.exitCode = await runDrift(options);
+  });
+
+program
+  .command('profile')
+  .description('a mergeable column profile (counts, moments, KLL quantiles, HyperLogLog, frequent items) of tables')
+  .argument('[data...]', 'tables to profile together (CSV, JSONL, Parquet); their profiles are merged')
+  .option('-o, --output <file>', 'write the profile JSON here instead of standard output')
+  .option('--merge <profile.json...>', 'merge these profiles in as well')
+  .option('-q, --quiet', 'print nothing on standard error')
+  .action(async (data: string[], options) => {
+    process.exitCode = await runProfile(data, options);
+  });
+
+program
+  .command('drift')
+  .description(
+    'data drift between a reference and a current table (CSV, JSONL, Parquet), column by column; exit 1 on dataset drift',
+  )
+  .option('-r, --reference <data>', 'the reference table')
+  .option('--reference-profile <profile.json>', 'a profile written by `assay profile` instead of reference data')
+  .option('--baseline <name>', 'a baseline saved in the store with --save-baseline instead of reference data')
+  .option('--save-baseline <name>', 'profile --reference and save it in the store under this name')
+  .option('-c, --current <data>', 'the current table')
+  .option('--columns <names...>', 'only these columns (default: every reference column)')
+  .option(
+    '--test <[column=]method...>',
+    'test for a column or for all: ks, anderson, cramervonmises, mannwhitney, ttest, energy, chisquare, z, fisher, psi, jensenshannon, kl, hellinger, wasserstein',
   )
   .option('--threshold <[column=]value...>', "drift threshold for a column or for all (default: the test's own)")
   .option('--drift-share <share>', 'dataset drift when at least this share of tested columns drifted (default 0.5)')

@@ -5,8 +5,13 @@
 export type DriftMethod =
   | 'ks'
   | 'anderson'
+  | 'cramervonmises'
+  | 'mannwhitney'
+  | 'ttest'
+  | 'energy'
   | 'chisquare'
   | 'z'
+  | 'fisher'
   | 'psi'
   | 'jensenshannon'
   | 'kl'
@@ -19,7 +24,7 @@ export interface DriftMethodInfo {
   kind: 'p-value' | 'distance';
   defaultThreshold: number;
   /** How the score is compared with the threshold to call drift. */
-  comparison: '<' | '<=' | '>=';
+  comparison: '<' | '<=' | '>=' | '>';
   /** Column kinds it applies to: numeric samples, or category counts (numeric values count as categories). */
   numeric: boolean;
   categorical: boolean;
@@ -49,6 +54,46 @@ export const DRIFT_METHODS: Readonly<Record<DriftMethod, DriftMethodInfo>> = {
     fromProfile: 'no',
     reason: 'scipy anderson_ksamp; p interpolated and clipped to [0.001, 0.25]; needs every reference rank',
   },
+  cramervonmises: {
+    title: 'Cramér–von Mises (two-sample)',
+    kind: 'p-value',
+    defaultThreshold: 0.1,
+    comparison: '<=',
+    numeric: true,
+    categorical: false,
+    fromProfile: 'no',
+    reason: 'scipy cramervonmises_2samp, asymptotic p; Evidently cramer_von_mises drifts at p ≤ 0.1',
+  },
+  mannwhitney: {
+    title: 'Mann–Whitney U',
+    kind: 'p-value',
+    defaultThreshold: 0.05,
+    comparison: '<',
+    numeric: true,
+    categorical: false,
+    fromProfile: 'no',
+    reason: 'scipy mannwhitneyu, two-sided, normal approximation with tie and continuity correction',
+  },
+  ttest: {
+    title: "Welch's t-test",
+    kind: 'p-value',
+    defaultThreshold: 0.05,
+    comparison: '<',
+    numeric: true,
+    categorical: false,
+    fromProfile: 'no',
+    reason: 'scipy ttest_ind(equal_var=False): a shift of the mean only',
+  },
+  energy: {
+    title: 'Energy distance',
+    kind: 'distance',
+    defaultThreshold: 0.1,
+    comparison: '>',
+    numeric: true,
+    categorical: false,
+    fromProfile: 'no',
+    reason: 'scipy energy_distance; Evidently ed drifts at > 0.1',
+  },
   chisquare: {
     title: 'Chi-square goodness of fit',
     kind: 'p-value',
@@ -68,6 +113,16 @@ export const DRIFT_METHODS: Readonly<Record<DriftMethod, DriftMethodInfo>> = {
     categorical: true,
     fromProfile: 'exact-counts',
     reason: 'binary columns; Evidently z stattest',
+  },
+  fisher: {
+    title: "Fisher's exact test (2×2)",
+    kind: 'p-value',
+    defaultThreshold: 0.1,
+    comparison: '<',
+    numeric: true,
+    categorical: true,
+    fromProfile: 'exact-counts',
+    reason: 'scipy fisher_exact on reference/current × the two values; Evidently fisher_exact drifts at p < 0.1',
   },
   psi: {
     title: 'Population stability index',

@@ -5,6 +5,7 @@
  * distinct value of reference ∪ current. Percent = count / sample size.
  */
 import { DRIFT_METHODS, type DriftMethod } from './methods.js';
+import { cramerVonMises2Samp, energyDistance, fisherExact, mannWhitneyU, welchTTest } from './more-statistics.js';
 import {
   type CategorySample,
   countAtOrBelow,
@@ -45,7 +46,7 @@ export interface TestOutcome {
   statistic: number;
   pValue?: number;
   threshold: number;
-  comparison: '<' | '<=' | '>=';
+  comparison: '<' | '<=' | '>=' | '>';
   drifted: boolean;
   /** Everything that determines the number: binning, bins, log base, KS method, Yates, fill rule, normalisation. */
   parameters: Record<string, string | number | boolean>;
@@ -179,6 +180,14 @@ export interface TestOptions {
 
 export class DriftTestError extends Error {}
 
+/** The plain values of a sample that is the whole raw data (tests that need every value). */
+function rawValues(sample: Sample, method: DriftMethod): Float64Array {
+  if (sample.kind !== 'numeric' || sample.cumulative || !sample.exact) {
+    throw new DriftTestError(`${method} needs the raw reference sample, not a profile sketch`);
+  }
+  return sample.values;
+}
+
 export function runTest(
   method: DriftMethod,
   reference: Sample,
@@ -210,17 +219,39 @@ export function runTest(
       break;
     }
     case 'anderson': {
-      const ref = reference as NumericSample;
-      const cur = current as NumericSample;
-      if (ref.cumulative || cur.cumulative || !ref.exact) {
-        throw new DriftTestError('anderson needs the raw reference sample, not a profile sketch');
-      }
-      const result = andersonKSamples([ref.values, cur.values]);
+      const result = andersonKSamples([rawValues(reference, method), rawValues(current, method)]);
       statistic = result.statistic;
       pValue = result.pValue;
       parameters.variant = 'midrank';
       parameters.pValueClipped = result.clipped;
       if (result.clipped) warnings.push('p-value interpolated from a table and clipped to [0.001, 0.25] (scipy)');
+      break;
+    }
+    case 'cramervonmises':
+    case 'mannwhitney':
+    case 'ttest': {
+      const compute = { cramervonmises: cramerVonMises2Samp, mannwhitney: mannWhitneyU, ttest: welchTTest }[method];
+      const result = compute(rawValues(reference, method), rawValues(current, method));
+      statistic = result.statistic;
+      pValue = result.pValue;
+      parameters.alternative = 'two-sided';
+      break;
+    }
+    case 'energy':
+      statistic = energyDistance(rawValues(reference, method), rawValues(current, method));
+      break;
+    case 'fisher': {
+      const ref = categories(reference);
+      const cur = categories(current);
+      const keys = [...new Set([...ref.counts.keys(), ...cur.counts.keys()])].sort();
+      if (keys.length !== 2) throw new DriftTestError('fisher needs exactly two distinct values (a 2×2 table)');
+      const result = fisherExact([
+        [ref.counts.get(keys[0]) ?? 0, ref.counts.get(keys[1]) ?? 0],
+        [cur.counts.get(keys[0]) ?? 0, cur.counts.get(keys[1]) ?? 0],
+      ]);
+      statistic = result.statistic;
+      pValue = result.pValue;
+      parameters.table = `rows reference/current × ${keys.join('/')}`;
       break;
     }
     case 'chisquare': {
@@ -285,8 +316,12 @@ export function runTest(
     parameters.bins = distribution.labels.length;
   }
   const score = info.kind === 'p-value' ? (pValue as number) : statistic;
-  const drifted =
-    info.comparison === '<' ? score < threshold : info.comparison === '<=' ? score <= threshold : score >= threshold;
+  const drifted = {
+    '<': score < threshold,
+    '<=': score <= threshold,
+    '>=': score >= threshold,
+    '>': score > threshold,
+  }[info.comparison];
   return {
     method,
     kind: info.kind,

@@ -2,6 +2,7 @@ import type { Report } from '../core/report.js';
 import { complianceSectionRenderer } from './sections/compliance.js';
 import { dependenciesSectionRenderer } from './sections/dependencies.js';
 import { driftSectionRenderer } from './sections/drift.js';
+import { driftSectionRenderer } from './sections/drift.js';
 import { evaluationSectionRenderer } from './sections/evaluation.js';
 import { fairnessSectionRenderer } from './sections/fairness.js';
 import { modelSectionRenderer } from './sections/model.js';
@@ -36,5 +37,6 @@ export const REPORT_SECTIONS: readonly SectionRenderer[] = [
   evaluationSectionRenderer,
   safetySectionRenderer,
   fairnessSectionRenderer,
+  driftSectionRenderer,
   driftSectionRenderer,
 ];

@@ -222,3 +222,37 @@ describe('assay profile and drift from a profile or stored baseline', () => {
     }
   });
 });
+
+describe('the further tests as drift methods', () => {
+  it('runs Mann–Whitney, Welch, Cramér–von Mises, energy and Fisher with their own thresholds', async () => {
+    const folder = await fixtures();
+    const result = await drift({
+      reference: join(folder, 'ref.csv'),
+      current: join(folder, 'shifted.csv'),
+      test: ['amount=mannwhitney', 'churned=fisher', 'region=chisquare'],
+      format: 'json',
+    });
+    const columns = parse(result.stdout).drift?.columns ?? [];
+    expect(columns[0]).toMatchObject({ method: 'mannwhitney', threshold: 0.05, comparison: '<', drifted: true });
+    expect(columns[2]).toMatchObject({ method: 'fisher', threshold: 0.1, comparison: '<', drifted: true });
+    for (const method of ['ttest', 'cramervonmises', 'energy'] as const) {
+      const one = await drift({
+        reference: join(folder, 'ref.csv'),
+        current: join(folder, 'shifted.csv'),
+        test: [`amount=${method}`],
+        columns: ['amount'],
+        format: 'json',
+      });
+      expect(parse(one.stdout).drift?.columns[0]).toMatchObject({ method, drifted: true });
+    }
+    const fromProfile = join(folder, 'p.json');
+    await profile([join(folder, 'ref.csv')], { output: fromProfile, quiet: true });
+    const refused = await drift({
+      referenceProfile: fromProfile,
+      current: join(folder, 'shifted.csv'),
+      test: ['amount=energy'],
+      format: 'json',
+    });
+    expect(parse(refused.stdout).drift?.columns[0].skipped).toMatch(/needs the raw reference sample/);
+  });
+});

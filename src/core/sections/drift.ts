@@ -37,7 +37,7 @@ export const DriftColumn = z.object({
     .describe('null when infinite (e.g. a category absent from the reference)'),
   pValue: z.number().optional(),
   threshold: z.number().optional(),
-  comparison: z.enum(['<', '<=', '>=']).optional().describe('Drift when score <comparison> threshold'),
+  comparison: z.enum(['<', '<=', '>=', '>']).optional().describe('Drift when score <comparison> threshold'),
   drifted: z.boolean().optional(),
   uniqueValues: z.number().int().nonnegative().optional().describe('Distinct values of reference ∪ current'),
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
