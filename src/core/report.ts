@@ -3,7 +3,6 @@ import { Finding } from './finding.js';
 import { ComplianceSection } from './sections/compliance.js';
 import { DependenciesSection } from './sections/dependencies.js';
 import { DriftSection } from './sections/drift.js';
-import { DriftSection } from './sections/drift.js';
 import { EvaluationSection } from './sections/evaluation.js';
 import { FairnessSection } from './sections/fairness.js';
 import { ModelSection } from './sections/model.js';
@@ -71,7 +70,6 @@ export const ReportSections = z.object({
   evaluation: EvaluationSection.optional(),
   safety: SafetySection.optional(),
   fairness: FairnessSection.optional(),
-  drift: DriftSection.optional(),
   drift: DriftSection.optional(),
 });
 export type ReportSections = z.infer<typeof ReportSections>;

@@ -2,7 +2,6 @@ import type { Report } from '../core/report.js';
 import { complianceSectionRenderer } from './sections/compliance.js';
 import { dependenciesSectionRenderer } from './sections/dependencies.js';
 import { driftSectionRenderer } from './sections/drift.js';
-import { driftSectionRenderer } from './sections/drift.js';
 import { evaluationSectionRenderer } from './sections/evaluation.js';
 import { fairnessSectionRenderer } from './sections/fairness.js';
 import { modelSectionRenderer } from './sections/model.js';
@@ -37,6 +36,5 @@ export const REPORT_SECTIONS: readonly SectionRenderer[] = [
   evaluationSectionRenderer,
   safetySectionRenderer,
   fairnessSectionRenderer,
-  driftSectionRenderer,
   driftSectionRenderer,
 ];
