@@ -1,15 +1,9 @@
-import { serve } from '@hono/node-server';
+import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../core/config.js';
-import { createApp } from '../server/app.js';
-import {
-  failInterruptedAudits,
-  InProcessQueue,
-  type JobQueue,
-  type ProgressBoard,
-  runAuditJob,
-} from '../server/jobs.js';
-import { PostgresQueue } from '../server/pg-queue.js';
-import { describeLocation, openStore, type StoreLocation, storeLocation } from '../store/open.js';
+import { runAuditJob } from '../server/jobs.js';
+import { alertNotifier } from '../server/notify.js';
+import { jobQueue, type ServiceOptions, startService } from '../server/service.js';
+import { describeLocation, openStore, storeLocation } from '../store/open.js';
 import type { ApiTokenScope } from '../store/store.js';
 
 export interface ServeOptions {
@@ -23,18 +17,6 @@ export interface ServeOptions {
   worker: boolean;
 }
 
-/** PostgreSQL: jobs in pg-boss, shared by every worker. SQLite: in this process. */
-function jobQueue(location: StoreLocation, concurrency: number): JobQueue {
-  if (location.kind === 'sqlite') return new InProcessQueue(concurrency);
-  return new PostgresQueue({
-    url: location.url,
-    schema: `${location.schema ?? 'assay'}_jobs`,
-    concurrency,
-    expireInSeconds: envSeconds('ASSAY_JOB_EXPIRE_SECONDS'),
-    maintenanceIntervalSeconds: envSeconds('ASSAY_JOB_MAINTENANCE_SECONDS'),
-  });
-}
-
 function envSeconds(name: string): number | undefined {
   const value = process.env[name];
   if (value === undefined || value === '') return undefined;
@@ -44,17 +26,19 @@ function envSeconds(name: string): number | undefined {
 }
 
 /** `assay worker`: takes audit jobs from the PostgreSQL queue until stopped (SIGINT / SIGTERM). */
-export async function runWorker(options: { concurrency: string }): Promise<number> {
+export async function runWorker(options: { concurrency: string; config?: string }): Promise<number> {
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be 1 or more');
   const location = storeLocation();
   if (location.kind !== 'postgres')
     throw new UsageError('assay worker needs a shared PostgreSQL store: set ASSAY_DATABASE_URL=postgres://…');
   const store = await openStore(location);
-  const queue = jobQueue(location, concurrency);
+  const { config } = await configFor(options.config);
+  const notifier = config && alertNotifier(config.alerts, store);
+  const queue = jobQueue(location, concurrency, queueSettings());
   await queue.start(async (job) => {
     process.stderr.write(`assay worker ${process.pid}: audit ${job.auditId} of ${job.target}\n`);
-    await runAuditJob(job, { store });
+    await runAuditJob(job, { store, notifier });
     process.stderr.write(`assay worker ${process.pid}: audit ${job.auditId} done\n`);
   });
   process.stderr.write(`assay worker ${process.pid}: waiting for audits (store ${describeLocation(location)})\n`);
@@ -71,32 +55,39 @@ function untilSignalled(): Promise<void> {
   });
 }
 
-/** `assay serve`: the API, the deploy gate and the dashboard, with audits run in this process. */
+/** `assay serve`: the API, the deploy gate, the dashboard, scheduled re-audits and alerts, until stopped. */
 export async function runServe(options: ServeOptions): Promise<number> {
   const port = Number(options.port);
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port} is not a port`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be 1 or more');
-  if (options.config) await loadConfig(options.config);
-  const location = storeLocation();
-  const store = await openStore(location);
-  // In-process jobs die with the process; PostgreSQL jobs outlive it and are picked up again by any worker.
-  const interrupted = location.kind === 'sqlite' ? await failInterruptedAudits(store) : 0;
-  const progress: ProgressBoard = new Map();
-  const queue = jobQueue(location, concurrency);
-  if (options.worker) await queue.start((job) => runAuditJob(job, { store, progress }));
-  const app = createApp({ store, queue, progress, roots: options.root, allowHub: !options.offline });
-  const server = serve({ fetch: app.fetch, port, hostname: options.host }, (info) => {
-    process.stderr.write(
-      `assay: serving on http://${options.host}:${info.port} (store ${describeLocation(location)}` +
-        `${interrupted > 0 ? `; ${interrupted} interrupted audit(s) marked failed` : ''})\n`,
-    );
+  const service = await startService({
+    location: storeLocation(),
+    port,
+    host: options.host,
+    roots: options.root,
+    allowHub: !options.offline,
+    concurrency,
+    worker: options.worker,
+    ...(await configFor(options.config)),
+    queue: queueSettings(),
+    log: (line) => process.stderr.write(`assay: ${line}\n`),
   });
   await untilSignalled();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await queue.stop();
-  await store.close();
+  await service.stop();
   return 0;
+}
+
+async function configFor(path: string | undefined): Promise<Pick<ServiceOptions, 'config' | 'configDir'>> {
+  return path ? { config: await loadConfig(path), configDir: dirname(resolve(path)) } : {};
+}
+
+/** Test and operations knobs for the PostgreSQL job queue (how soon a dead worker's job is handed on). */
+function queueSettings(): ServiceOptions['queue'] {
+  return {
+    expireInSeconds: envSeconds('ASSAY_JOB_EXPIRE_SECONDS'),
+    maintenanceIntervalSeconds: envSeconds('ASSAY_JOB_MAINTENANCE_SECONDS'),
+  };
 }
 
 export class UsageError extends Error {}

@@ -167,7 +167,7 @@ th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left}.num{text-
 progress{width:320px}svg.trend{background:#fff;border:1px solid #e5e7eb}`;
 
 function page(title: string, body: string, pages: readonly DashboardPage[], refreshSeconds?: number): string {
-  const nav = [['/', 'Models'], ...pages.map((extra) => [extra.path, extra.title])]
+  const nav = [['/', 'Models'], ['/alerts', 'Alerts'], ...pages.map((extra) => [extra.path, extra.title])]
     .map(([path, label]) => `<a href="${h(path as string)}">${h(label as string)}</a>`)
     .join('');
   return [

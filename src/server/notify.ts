@@ -1,12 +1,7 @@
 import { type Alert, type AuditOutcome, alertsBetween } from '../alerts/alert.js';
-import { type DeliveryResult, deliverAlert, shouldSend } from '../alerts/webhook.js';
+import { deliverAlert, shouldSend } from '../alerts/webhook.js';
 import type { Config } from '../core/config.js';
-
-/** Where sent alerts are remembered: deduplication and cool-down read it, the dashboard lists it. */
-export interface AlertHistory {
-  lastSent(model: string, dedupKey: string): Promise<string | undefined>;
-  record(alert: Alert, deliveries: DeliveryResult[], sent: boolean): Promise<void>;
-}
+import type { Store } from '../store/store.js';
 
 export interface AlertNotifier {
   afterAudit(previous: AuditOutcome | undefined, current: AuditOutcome): Promise<Alert[]>;
@@ -14,12 +9,19 @@ export interface AlertNotifier {
   raise(alert: Alert): Promise<void>;
 }
 
-/** Derives alerts from audits, holds back repeats within the cool-down, delivers to every webhook, records all. */
-export function alertNotifier(alerts: Config['alerts'], history: AlertHistory, now = () => new Date()): AlertNotifier {
+/**
+ * Derives alerts from audits, holds back repeats within the cool-down, delivers to every webhook, and records each
+ * alert in the store (raised, delivered or held back) for the next cool-down decision and the dashboard.
+ */
+export function alertNotifier(
+  alerts: Config['alerts'],
+  store: Pick<Store, 'lastAlertSent' | 'recordAlert'>,
+  now = () => new Date(),
+): AlertNotifier {
   const raise = async (alert: Alert) => {
-    const send = await shouldSend(alert, alerts.cooldownMinutes, (model, key) => history.lastSent(model, key));
-    const deliveries = send ? await Promise.all(alerts.webhooks.map((webhook) => deliverAlert(webhook, alert))) : [];
-    await history.record(alert, deliveries, send);
+    const sent = await shouldSend(alert, alerts.cooldownMinutes, (model, key) => store.lastAlertSent(model, key));
+    const deliveries = sent ? await Promise.all(alerts.webhooks.map((webhook) => deliverAlert(webhook, alert))) : [];
+    await store.recordAlert(alert, { sent, deliveries });
   };
   return {
     raise,
