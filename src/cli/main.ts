@@ -17,12 +17,12 @@ import { runHistory } from './history.js';
 import { runInit } from './init.js';
 import { runLog, runLogVerify } from './log.js';
 import { runLock, runVerify } from './pin.js';
-import { runProfile } from './profile.js';
 import { isProbeUserError, runProbe } from './probe.js';
+import { runProfile } from './profile.js';
 import { runReportSign, runReportVerify } from './report-sign.js';
 import { runRules } from './rules.js';
 import { runCacheScan, runScan } from './scan.js';
-import { runServe, runTokenCreate, runTokenList, runTokenRevoke, UsageError } from './serve.js';
+import { runServe, runTokenCreate, runTokenList, runTokenRevoke, runWorker, UsageError } from './serve.js';
 import { runShow } from './show.js';
 import { runSign } from './sign.js';
 import { positiveInteger } from './table.js';
@@ -293,7 +293,10 @@ program
   .option('--judge-api-key-env <var>', 'environment variable holding the judge API key')
   .addOption(new Option('-f, --format <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
   .option('-o, --output <file>', 'write the report to a file instead of standard output')
-  .option('-p, --policy <file>', 'policy file (YAML or JSON): safety.maxAttackSuccessRate, fairness.counterfactualAlpha')
+  .option(
+    '-p, --policy <file>',
+    'policy file (YAML or JSON): safety.maxAttackSuccessRate, fairness.counterfactualAlpha',
+  )
   .addOption(new Option('--fail-on <severity>', 'fail the gate on findings at or above').choices(SEVERITIES))
   .option('-q, --quiet', 'print nothing; the exit code tells the verdict')
   .option('--no-progress', 'no progress display on standard error')
@@ -325,7 +328,10 @@ program
   .requiredOption('--sensitive <columns>', 'sensitive feature column(s), comma-separated (several: intersectional)')
   .option('--score <column>', 'positive-class score in [0, 1]: adds ROC AUC and calibration error per group')
   .option('--positive <label>', 'the positive label (default 1 / true / yes, else the last value in sort order)')
-  .option('--threshold <bound...>', 'e.g. demographic_parity_ratio>=0.8 equalized_odds_difference<=0.1 (replaces the policy)')
+  .option(
+    '--threshold <bound...>',
+    'e.g. demographic_parity_ratio>=0.8 equalized_odds_difference<=0.1 (replaces the policy)',
+  )
   .option('--resamples <n>', 'bootstrap resamples (default 1000)')
   .option('--seed <n>', 'bootstrap seed (default 20260101)')
   .addOption(new Option('-f, --format <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
@@ -405,8 +411,18 @@ program
   .option('--config <file>', 'project config (assay init writes one): models, schedules, alerts')
   .option('--offline', 'refuse hf:// targets')
   .option('--concurrency <n>', 'audits run at the same time', '2')
+  .option('--no-worker', 'run no audits here: leave them to `assay worker` processes (PostgreSQL store)')
   .action(async (options) => {
     process.exitCode = await runServe(options);
+  });
+
+program
+  .command('worker')
+  .description('run audit jobs from the shared PostgreSQL queue (ASSAY_DATABASE_URL) until stopped')
+  .option('--concurrency <n>', 'audits run at the same time', '1')
+  .option('--config <file>', 'project config: where alerts about the audits this worker runs go')
+  .action(async (options) => {
+    process.exitCode = await runWorker(options);
   });
 
 const token = program.command('token').description('API tokens for assay serve (only their hashes are stored)');
