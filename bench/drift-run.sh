@@ -7,9 +7,9 @@ D=bench/out/drift
 ASSAY="node_modules/.bin/tsx src/cli/main.ts"
 measure() {
   local label="$1"; shift
-  /usr/bin/time -f "$label	wall_s=%e	peak_rss_mb=%M" "$@" > /dev/null 2> "$D/time.tmp"
+  /usr/bin/time -f "$label	wall_s=%e	cpu_s=%U+%S	peak_rss_mb=%M" "$@" > /dev/null 2> "$D/time.tmp"
   local code=$?
-  echo "$(grep -a 'wall_s=' "$D/time.tmp" | awk -F'\t' -v OFS='\t' '{ split($3, a, "="); $3 = "peak_rss_mb=" int(a[2] / 1024); print }')	exit=$code"
+  echo "$(grep -a 'wall_s=' "$D/time.tmp" | awk -F'\t' -v OFS='\t' '{ split($4, a, "="); $4 = "peak_rss_mb=" int(a[2] / 1024); print }')	exit=$code"
 }
 measure "wc -l (both CSVs)" wc -l "$D/reference.csv" "$D/current.csv"
 measure "assay drift CSV" $ASSAY drift -r "$D/reference.csv" -c "$D/current.csv" -f json -o "$D/drift-csv.json"
