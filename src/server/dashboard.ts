@@ -104,6 +104,22 @@ export function dashboardRoutes(options: DashboardOptions): Hono {
     return c.html(page(`Audit ${stored.id.slice(0, 8)}`, body, pages, running ? 1 : undefined));
   });
 
+  app.get('/alerts', async (c) => {
+    const alerts = await store.listAlerts({ model: c.req.query('model'), limit: 200 });
+    const rows = alerts.map(
+      ({ alert, sent, deliveredAt, deliveryError }) =>
+        `<tr><td>${h(alert.at)}</td><td><a href="/model?name=${encodeURIComponent(alert.model)}">${h(alert.model)}</a></td>` +
+        `<td>${h(alert.severity)}</td><td><b>${h(alert.title)}</b><br><span class="muted">${h(alert.message)}</span></td>` +
+        `<td>${deliveredAt ? 'delivered' : sent ? `<span class="fail-text">${h(deliveryError ?? 'not delivered')}</span>` : h(deliveryError ?? 'held back')}</td>` +
+        `<td>${alert.auditId ? `<a href="/audits/${h(alert.auditId)}">${h(alert.auditId.slice(0, 8))}</a>` : ''}</td></tr>`,
+    );
+    const body =
+      alerts.length === 0
+        ? '<p class="muted">No alerts yet.</p>'
+        : table(['When', 'Model', 'Severity', 'Alert', 'Delivery', 'Audit'], rows);
+    return c.html(page('Alerts', body, pages));
+  });
+
   for (const extra of pages)
     app.get(extra.path, async (c) => c.html(page(extra.title, await extra.render(store), pages)));
   return app;
