@@ -43,7 +43,7 @@ for (const [name, description] of [
   program
     .command(name)
     .description(description)
-    .argument('[target]', 'a model file or folder, or hf://org/name@revision')
+    .argument('[targets...]', 'model files or folders, or hf://org/name@revision (one report each)')
     .option('--hf-cache', 'audit every model already in the local Hugging Face cache (HF_HUB_CACHE / HF_HOME)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
@@ -69,10 +69,10 @@ for (const [name, description] of [
             'record the scan in the store, as audit does (ASSAY_DATABASE_URL or $ASSAY_HOME/assay.db)',
           ),
     )
-    .action(async (target: string | undefined, flags) => {
+    .action(async (targets: string[], flags) => {
       const options = { ...flags, command: name };
       if (options.hfCache) process.exitCode = await runCacheScan(options);
-      else if (target) process.exitCode = await runScan(target, options);
+      else if (targets.length > 0) process.exitCode = await runScan(targets, options);
       else {
         process.stderr.write(
           `assay: ${name} needs a target (a file, a folder or hf://org/name@revision) or --hf-cache\n`,

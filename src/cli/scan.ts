@@ -35,17 +35,30 @@ export interface ScanOptions {
   store?: boolean;
 }
 
-/** Runs the audit, writes the report, and returns the exit code the gate decided. */
-export async function runScan(target: string, options: ScanOptions): Promise<number> {
+/**
+ * Audits each target in turn (one report each: a JSON array for `--format json` when there are several, as with
+ * `--hf-cache`), writes the reports, and returns the worst exit code the gate decided.
+ */
+export async function runScan(targets: readonly string[], options: ScanOptions): Promise<number> {
   const policy = await policyFor(options);
-  const resolved = await resolveTarget(target);
-  const report = await auditOne(resolved.path, target, policy, options, {
-    extraArtifacts: resolved.extraArtifacts,
-    enrich: lineageFor(options, resolved.hub !== undefined),
-  });
-  await emit([report], options);
-  const recorded = options.store ? await recordReports([{ report, target }], options) : 0;
-  return report.gate.exitCode || recorded;
+  const audited: { report: Report; target: string }[] = [];
+  for (const target of targets) {
+    const resolved = await resolveTarget(target);
+    const report = await auditOne(resolved.path, target, policy, options, {
+      extraArtifacts: resolved.extraArtifacts,
+      enrich: lineageFor(options, resolved.hub !== undefined),
+    });
+    audited.push({ report, target });
+  }
+  const reports = audited.map(({ report }) => report);
+  await emit(reports, options);
+  const recorded = options.store ? await recordReports(audited, options) : 0;
+  return worstExitCode([...reports.map((report) => report.gate.exitCode), recorded]);
+}
+
+/** A failure on findings (1) outranks "could not be analysed" (2), which outranks a pass. */
+function worstExitCode(codes: readonly number[]): number {
+  return codes.includes(1) ? 1 : codes.includes(2) ? 2 : 0;
 }
 
 /** `assay scan --hf-cache`: every model snapshot already in the local Hugging Face cache, one report each. */
@@ -69,9 +82,7 @@ export async function runCacheScan(options: ScanOptions): Promise<number> {
     process.stderr.write(`assay: no models in the cache at ${hubCacheDir()}\n`);
   await emit(reports, options);
   const recorded = options.store ? await recordReports(audited, options) : 0;
-  // A failure on findings outranks "could not be analysed" (2), which outranks a pass.
-  const codes = [...reports.map((report) => report.gate.exitCode), recorded];
-  return codes.includes(1) ? 1 : codes.includes(2) ? 2 : 0;
+  return worstExitCode([...reports.map((report) => report.gate.exitCode), recorded]);
 }
 
 /** `audit` walks the base_model lineage: cards from `--cards`, the local HF cache, and the Hub only for Hub targets. */
