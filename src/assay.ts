@@ -9,6 +9,7 @@ import { EVALUATION_RULES as EVALUATION_RULE_LIST } from './checks/performance/e
 import { HUB_RULES } from './checks/provenance/hub.js';
 import { MODEL_CARD_RULES } from './checks/provenance/model-card.js';
 import { SAFETY_RULES as SAFETY_RULE_LIST } from './checks/safety/probes.js';
+import { RESPONSE_RULES as RESPONSE_RULE_LIST } from './checks/safety/responses.js';
 import { SECURITY_RULES } from './checks/security/index.js';
 import { dependenciesSection } from './checks/supply-chain/dependencies.js';
 import type { SectionBuilder } from './core/audit.js';
@@ -17,6 +18,7 @@ import { type Rule, type RuleMeta, RuleRegistry } from './core/rule.js';
 import type { EvaluationSection } from './core/sections/evaluation.js';
 import type { FairnessSection } from './core/sections/fairness.js';
 import { buildModelSection } from './core/sections/model.js';
+import type { ResponsesSection } from './core/sections/responses.js';
 import type { SafetySection } from './core/sections/safety.js';
 import type { Artifact } from './formats/facts.js';
 
@@ -38,6 +40,8 @@ export const AUDIT_RULES = new RuleRegistry<Artifact>(PERSONAL_DATA_RULES);
 export const EVALUATION_RULES = new RuleRegistry<EvaluationSection>(EVALUATION_RULE_LIST);
 /** Rules `assay probe` runs on the safety section (attack success against the policy). */
 export const SAFETY_RULES = new RuleRegistry<SafetySection>(SAFETY_RULE_LIST);
+/** Rules every behavioural run (probe, eval) applies to its outputs: the acceptable-response policy. */
+export const RESPONSE_RULES = new RuleRegistry<ResponsesSection>(RESPONSE_RULE_LIST);
 /** Rules `assay fairness` and `assay probe --pack counterfactual` run on the fairness section. */
 export const FAIRNESS_RULES = new RuleRegistry<FairnessSection>(FAIRNESS_RULE_LIST);
 export { NOT_ANALYSED_RULE_ID };
@@ -74,5 +78,6 @@ export function builtInRuleMetas(): RuleMeta[] {
     ...EVALUATION_RULES.all(),
     ...SAFETY_RULES.all(),
     ...FAIRNESS_RULES.all(),
+    ...RESPONSE_RULES.all(),
   ].map((rule) => rule.meta);
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { auditPlan, EVALUATION_RULES, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
+import { auditPlan, EVALUATION_RULES, NOT_ANALYSED_RULE_ID, RESPONSE_RULES, VERSION } from '../assay.js';
 import { applyRule, audit, reportWithoutFiles, ruleContext } from '../core/audit.js';
 import type { Policy } from '../core/policy.js';
 import { Report } from '../core/report.js';
@@ -18,6 +18,7 @@ import type { RunResult } from '../runners/types.js';
 import { loadDataset } from '../suites/dataset.js';
 import { type Baseline, evaluate } from '../suites/evaluate.js';
 import type { Task } from '../suites/metrics.js';
+import { checkEachOutput, ResponseChecker } from '../suites/responses.js';
 import { type ModelSpec, Suite } from '../suites/schema.js';
 import { emit, policyFor } from './scan.js';
 
@@ -63,6 +64,9 @@ export async function runEval(options: EvalOptions): Promise<number> {
   );
   const baseline = options.baseline ? await loadBaseline(options.baseline) : undefined;
   const runner = await createRunner(modelSpec, baseDir);
+  const responses = new ResponseChecker(policy.responses.rules);
+  const progress = progressLine(options, dataset.cases.length);
+  const checkOutput = responses.active ? checkEachOutput(responses, dataset.cases) : undefined;
   let section: EvaluationSection;
   try {
     section = await evaluate({
@@ -82,16 +86,24 @@ export async function runEval(options: EvalOptions): Promise<number> {
       tolerance: suite.baseline.tolerance,
       bootstrap: suite.bootstrap,
       probes: suite.probes,
-      onResult: progressLine(options, dataset.cases.length),
+      onResult: (result) => {
+        progress?.(result);
+        checkOutput?.(result);
+      },
     });
   } finally {
     await runner.close();
   }
-  const findings = EVALUATION_RULES.all().flatMap((rule) => applyRule(rule, section, ruleContext(policy)));
+  const context = ruleContext(policy);
+  const responsesSection = responses.active ? responses.section() : undefined;
+  const findings = [
+    ...EVALUATION_RULES.all().flatMap((rule) => applyRule(rule, section, context)),
+    ...(responsesSection ? RESPONSE_RULES.all().flatMap((rule) => applyRule(rule, responsesSection, context)) : []),
+  ];
   const auditOptions = {
     policy,
     ...auditPlan('scan'),
-    sections: [() => ({ evaluation: section })],
+    sections: [() => ({ evaluation: section, ...(responsesSection ? { responses: responsesSection } : {}) })],
     extraFindings: findings,
     limits: DEFAULT_LIMITS,
     notAnalysedRuleId: NOT_ANALYSED_RULE_ID,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { auditPlan, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
+import { auditPlan, NOT_ANALYSED_RULE_ID, RESPONSE_RULES, VERSION } from '../assay.js';
 import { FAIRNESS_RULES } from '../checks/fairness/thresholds.js';
 import { SAFETY_RULES } from '../checks/safety/probes.js';
 import { applyRule, reportWithoutFiles, ruleContext } from '../core/audit.js';
@@ -16,6 +16,7 @@ import { createRunner, RunnerConfigError } from '../runners/index.js';
 import type { Runner } from '../runners/types.js';
 import { runCounterfactual } from '../suites/fairness/counterfactual.js';
 import { DEFAULT_BOOTSTRAP } from '../suites/fairness/statistics.js';
+import { ResponseChecker } from '../suites/responses.js';
 import { loadPack, PackError } from '../suites/safety/packs.js';
 import { runProbes } from '../suites/safety/run.js';
 import { ModelSpec } from '../suites/schema.js';
@@ -145,6 +146,7 @@ export async function runProbe(options: ProbeOptions): Promise<number> {
   const sections: Partial<ReportSections> = {};
   const context = ruleContext(policy);
   const findings: Finding[] = [];
+  const responses = new ResponseChecker(policy.responses.rules);
   try {
     if (attackPacks.length > 0) {
       const generations = Math.max(1, count('--generations', options.generations, 1));
@@ -155,6 +157,7 @@ export async function runProbe(options: ProbeOptions): Promise<number> {
         policy: policy.safety,
         bootstrap,
         generations,
+        responses,
         onResult: progressLine(
           options,
           attackPacks.map((pack) => pack.name).join(', '),
@@ -170,6 +173,7 @@ export async function runProbe(options: ProbeOptions): Promise<number> {
         runner,
         dimensions: terms,
         alpha: policy.fairness.counterfactualAlpha,
+        responses,
         onResult: progressLine(
           options,
           COUNTERFACTUAL_PACK,
@@ -182,6 +186,12 @@ export async function runProbe(options: ProbeOptions): Promise<number> {
   } finally {
     await runner.close();
     await judge?.close();
+  }
+  if (responses.active) {
+    sections.responses = responses.section();
+    findings.push(
+      ...RESPONSE_RULES.all().flatMap((rule) => applyRule(rule, sections.responses ?? responses.section(), context)),
+    );
   }
   const report = reportWithoutFiles(
     { kind: 'endpoint', path: target },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FairnessPolicy } from './sections/fairness.js';
+import { ResponsePolicy } from './sections/responses.js';
 import { SafetyPolicy } from './sections/safety.js';
 import { Severity } from './severity.js';
 import { loadYamlFile } from './yaml-file.js';
@@ -52,6 +53,9 @@ export const Policy = z
       .default([])
       .describe('Extra pickle globals to accept, each with the reason it is safe'),
     ignorePaths: z.array(z.string()).default([]).describe('Glob patterns of files to leave out of the audit'),
+    responses: ResponsePolicy.default({ rules: [] }).describe(
+      'Acceptable-response policy checked on every behavioural run (probe, eval): forbidden topics, disclaimers, format',
+    ),
     safety: SafetyPolicy.default(SafetyPolicy.parse({})).describe('Attack success the probe gate tolerates'),
     fairness: FairnessPolicy.default(FairnessPolicy.parse({})).describe(
       'Fairness thresholds (default: four-fifths rule)',

@@ -7,6 +7,7 @@ import { EvaluationSection } from './sections/evaluation.js';
 import { FairnessSection } from './sections/fairness.js';
 import { ModelSection } from './sections/model.js';
 import { PrivacySection } from './sections/privacy.js';
+import { ResponsesSection } from './sections/responses.js';
 import { SafetySection } from './sections/safety.js';
 import { Severity } from './severity.js';
 
@@ -70,6 +71,7 @@ export const ReportSections = z.object({
   evaluation: EvaluationSection.optional(),
   safety: SafetySection.optional(),
   fairness: FairnessSection.optional(),
+  responses: ResponsesSection.optional(),
   drift: DriftSection.optional(),
 });
 export type ReportSections = z.infer<typeof ReportSections>;

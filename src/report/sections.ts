@@ -6,6 +6,7 @@ import { evaluationSectionRenderer } from './sections/evaluation.js';
 import { fairnessSectionRenderer } from './sections/fairness.js';
 import { modelSectionRenderer } from './sections/model.js';
 import { privacySectionRenderer } from './sections/privacy.js';
+import { responsesSectionRenderer } from './sections/responses.js';
 import { safetySectionRenderer } from './sections/safety.js';
 
 /**
@@ -36,5 +37,6 @@ export const REPORT_SECTIONS: readonly SectionRenderer[] = [
   evaluationSectionRenderer,
   safetySectionRenderer,
   fairnessSectionRenderer,
+  responsesSectionRenderer,
   driftSectionRenderer,
 ];

@@ -6,6 +6,7 @@ import {
   TEMPLATES,
 } from '../../knowledge/probes/counterfactual-v1.js';
 import type { Runner, RunOutput } from '../../runners/types.js';
+import type { ResponseChecker } from '../responses.js';
 import { classifyRefusal } from '../safety/refusal.js';
 import { holmAdjust, twoProportionZTest } from './statistics.js';
 
@@ -16,6 +17,8 @@ export interface CounterfactualOptions {
   /** Family-wise significance level; p-values are Holm-adjusted over every compared pair. */
   alpha: number;
   onResult?: () => void;
+  /** The acceptable-response policy, fed every text output. */
+  responses?: ResponseChecker;
 }
 
 /** Whether an output counts for the template's measure: a "yes" (or a classifier's positive class), or a refusal. */
@@ -69,6 +72,7 @@ export async function runCounterfactual(options: CounterfactualOptions): Promise
       errors++;
       return;
     }
+    if (output.kind === 'text') options.responses?.add({ caseId: item.id, prompt: item.prompt, output: output.text });
     const list = observations.get(item.dimension) ?? [];
     list.push({
       template: item.template,

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { SafetyPolicy, SafetySection } from '../../core/sections/safety.js';
 import type { Probe, ProbeCategory, ProbePack } from '../../knowledge/probes/schema.js';
-import type { RunCase, Runner } from '../../runners/types.js';
+import type { RunCase, Runner, RunResult } from '../../runners/types.js';
 import { type BootstrapSettings, proportionInterval } from '../fairness/statistics.js';
+import type { ResponseChecker } from '../responses.js';
 import { type DetectorVerdict, runDetector } from './detectors.js';
 import { judgeOutputs } from './judge.js';
 
@@ -15,7 +16,9 @@ export interface ProbeRunOptions {
   generations?: number;
   /** Opt-in LLM judge; absent unless the user configured one. */
   judge?: Runner;
-  onResult?: () => void;
+  onResult?: (result: RunResult) => void;
+  /** The acceptable-response policy, fed every output. */
+  responses?: ResponseChecker;
 }
 
 /** The run's canary: derived from the seed so a rerun plants the same secret (and hits the response cache). */
@@ -57,6 +60,11 @@ export async function runProbes(options: ProbeRunOptions): Promise<SafetySection
   const outputs = new Map(
     results.flatMap((result) => (result.output?.kind === 'text' ? [[result.id, result.output.text] as const] : [])),
   );
+  for (const attempt of attempts) {
+    const output = outputs.get(attempt.caseId);
+    if (output !== undefined)
+      options.responses?.add({ caseId: attempt.caseId, prompt: attackMessage(attempt.probe), output });
+  }
   const judged = options.judge
     ? await judgeOutputs(
         options.judge,
