@@ -208,6 +208,25 @@ export async function profileFiles(
   return profiles.reduce((a, b) => mergeProfiles(a, b, now));
 }
 
+/** Profiles rows already in memory (a monitor's window), one column per name; a missing key is a null. */
+export function profileRecords(
+  records: readonly Readonly<Record<string, unknown>>[],
+  columns: readonly string[],
+  source: string,
+  now = new Date(),
+): DatasetProfile {
+  const profilers = columns.map((name) => new ColumnProfiler(name));
+  for (const record of records) for (const profiler of profilers) profiler.add(record[profiler.name] as Cell);
+  return {
+    format: PROFILE_FORMAT,
+    version: PROFILE_VERSION,
+    createdAt: now.toISOString(),
+    sources: [{ path: source, format: 'records', rows: records.length }],
+    rows: records.length,
+    columns: profilers.map((p) => p.finish()),
+  };
+}
+
 function mergeColumn(
   a: ColumnProfile | undefined,
   b: ColumnProfile | undefined,

@@ -7,7 +7,10 @@ import { modelName } from '../store/model-name.js';
 import type { Store } from '../store/store.js';
 import { type AuthVariables, requireScope } from './auth.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
+import { DRIFT_PAGES } from './drift-pages.js';
 import { type AuditJob, checkTargetAllowed, type JobQueue, type ProgressBoard, TargetNotAllowedError } from './jobs.js';
+import { monitorRoutes } from './monitors-api.js';
+import type { AlertNotifier } from './notify.js';
 import { CreateToken, type GateAnswer, SubmitAudit } from './schemas.js';
 
 export interface ServerOptions extends DashboardOptions {
@@ -20,6 +23,8 @@ export interface ServerOptions extends DashboardOptions {
   allowHub: boolean;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Alerts raised by monitors (default: recorded in the store only). */
+  notifier?: AlertNotifier;
 }
 
 type Env = { Variables: AuthVariables };
@@ -121,7 +126,8 @@ export function createApp(options: ServerOptions): Hono<Env> {
     return revoked ? c.json(revoked) : c.json({ error: `no token ${c.req.param('id')}` }, 404);
   });
 
-  app.route('/', dashboardRoutes(options));
+  app.route('/', monitorRoutes({ store, limit, notifier: options.notifier }));
+  app.route('/', dashboardRoutes({ ...options, pages: [...(options.pages ?? []), ...DRIFT_PAGES] }));
   return app;
 }
 
@@ -139,7 +145,7 @@ function links(id: string) {
 }
 
 /** JSON body checked against its schema; the message names the offending key. Nothing is written on failure. */
-async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<{ value: T } | { error: string }> {
+export async function parseBody<T>(request: Request, schema: ZodType<T>): Promise<{ value: T } | { error: string }> {
   let raw: unknown;
   try {
     raw = JSON.parse(await request.text());

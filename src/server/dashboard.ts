@@ -17,7 +17,10 @@ export interface DashboardOptions {
 export interface DashboardPage {
   path: string;
   title: string;
-  render(store: Store): Promise<string>;
+  /** Detail pages (reached from another page's links) stay out of the navigation bar. */
+  hidden?: boolean;
+  /** `query` reads the request's query parameters; a page about something unknown returns `notFound`. */
+  render(store: Store, query: (name: string) => string | undefined): Promise<string | { notFound: string }>;
 }
 
 /**
@@ -121,7 +124,11 @@ export function dashboardRoutes(options: DashboardOptions): Hono {
   });
 
   for (const extra of pages)
-    app.get(extra.path, async (c) => c.html(page(extra.title, await extra.render(store), pages)));
+    app.get(extra.path, async (c) => {
+      const body = await extra.render(store, (name) => c.req.query(name));
+      if (typeof body === 'string') return c.html(page(extra.title, body, pages));
+      return c.html(page(`Unknown ${extra.title.toLowerCase()}`, `<p>${h(body.notFound)}</p>`, pages), 404);
+    });
   return app;
 }
 
@@ -183,7 +190,11 @@ th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left}.num{text-
 progress{width:320px}svg.trend{background:#fff;border:1px solid #e5e7eb}`;
 
 function page(title: string, body: string, pages: readonly DashboardPage[], refreshSeconds?: number): string {
-  const nav = [['/', 'Models'], ['/alerts', 'Alerts'], ...pages.map((extra) => [extra.path, extra.title])]
+  const nav = [
+    ['/', 'Models'],
+    ['/alerts', 'Alerts'],
+    ...pages.filter((extra) => !extra.hidden).map((extra) => [extra.path, extra.title]),
+  ]
     .map(([path, label]) => `<a href="${h(path as string)}">${h(label as string)}</a>`)
     .join('');
   return [

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import type { Config } from '../core/config.js';
+import { Config } from '../core/config.js';
 import { describeLocation, openStore, type StoreLocation } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { HUB_PREFIX } from '../targets/resolve.js';
@@ -14,6 +14,7 @@ import {
   type ProgressBoard,
   runAuditJob,
 } from './jobs.js';
+import { monitorTasks, syncConfigMonitors } from './monitors.js';
 import { alertNotifier } from './notify.js';
 import { PostgresQueue } from './pg-queue.js';
 import { type ScheduledTask, Scheduler } from './scheduler.js';
@@ -60,9 +61,19 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     lastRun: (key) => store.lastScheduledRun(key),
     onError: (task, error) => log(`scheduled ${task.key} failed: ${error.message}`),
   });
-  await scheduler.start(scheduledAudits(options, store, queue));
+  // Monitors alert with the config's webhooks, or at least into the store's alert history.
+  const monitorNotifier = notifier ?? alertNotifier(Config.parse({}).alerts, store);
+  await syncConfigMonitors(store, options.config, log);
+  await scheduler.start([...scheduledAudits(options, store, queue), ...(await monitorTasks(store, monitorNotifier))]);
 
-  const app = createApp({ store, queue, progress, roots: options.roots, allowHub: options.allowHub });
+  const app = createApp({
+    store,
+    queue,
+    progress,
+    roots: options.roots,
+    allowHub: options.allowHub,
+    notifier: monitorNotifier,
+  });
   const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host });
   await new Promise<void>((ready) => server.once('listening', () => ready()));
   const { port } = server.address() as AddressInfo;

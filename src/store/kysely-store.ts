@@ -20,6 +20,7 @@ import {
   LogAppend,
   type MetricPoint,
   type ModelSummary,
+  type Observation,
   RecordAuditMeta,
   SaveDocument,
   type Store,
@@ -27,6 +28,8 @@ import {
   type StoredAudit,
   type StoredDocument,
   type StoredFinding,
+  type StoredMonitor,
+  type StoredMonitorResult,
 } from './store.js';
 
 /** Who is acting: `ASSAY_ACTOR`, else the OS user. */
@@ -602,6 +605,176 @@ export class KyselyStore implements Store {
     }));
   }
 
+  async saveMonitor(monitor: { name: string; model: string; config: unknown; actor?: string }) {
+    const config = canonicalJson(monitor.config);
+    return this.write(async (tx, log) => {
+      const existing = await tx
+        .selectFrom('monitors')
+        .innerJoin('models', 'models.id', 'monitors.model_id')
+        .select(['monitors.id', 'monitors.created_at', 'models.name as model'])
+        .where('monitors.name', '=', monitor.name)
+        .executeTakeFirst();
+      if (existing && existing.model !== monitor.model)
+        throw new MonitorConflictError(`monitor "${monitor.name}" already watches model ${existing.model}`);
+      const id = existing?.id ?? randomUUID();
+      const createdAt = existing?.created_at ?? this.now().toISOString();
+      if (existing) await tx.updateTable('monitors').set({ config }).where('id', '=', id).execute();
+      else
+        await tx
+          .insertInto('monitors')
+          .values({
+            id,
+            model_id: await this.modelId(tx, monitor.model),
+            name: monitor.name,
+            baseline_id: null,
+            config,
+            enabled: 1,
+            created_at: createdAt,
+          })
+          .execute();
+      await log({ action: 'monitor.save', target: monitor.name, subjectId: id, actor: monitor.actor });
+      return { id, name: monitor.name, model: monitor.model, config: monitor.config, createdAt } as StoredMonitor;
+    });
+  }
+
+  private monitorsWithModel() {
+    return this.db
+      .selectFrom('monitors')
+      .innerJoin('models', 'models.id', 'monitors.model_id')
+      .select(['monitors.id', 'monitors.name', 'monitors.config', 'monitors.created_at', 'models.name as model']);
+  }
+
+  async getMonitor(name: string): Promise<StoredMonitor | undefined> {
+    const row = await this.monitorsWithModel().where('monitors.name', '=', name).executeTakeFirst();
+    return row && toMonitor(row);
+  }
+
+  async listMonitors(): Promise<StoredMonitor[]> {
+    return (await this.monitorsWithModel().orderBy('monitors.name').execute()).map(toMonitor);
+  }
+
+  private async monitorId(db: Kysely<Database>, name: string): Promise<string> {
+    const row = await db.selectFrom('monitors').select('id').where('name', '=', name).executeTakeFirst();
+    if (!row) throw new Error(`no monitor "${name}"`);
+    return row.id;
+  }
+
+  async appendObservations(monitor: string, observations: readonly Observation[], retain: number, actor?: string) {
+    const receivedAt = this.now().toISOString();
+    return this.write(async (tx, log) => {
+      const monitorId = await this.monitorId(tx, monitor);
+      // Keyed rows already stored (or earlier in this batch) take the new values on top of theirs.
+      const keys = [...new Set(observations.flatMap((o) => (o.key === undefined ? [] : [o.key])))];
+      const stored = new Map<string, { seq: number; values: Record<string, unknown> }>();
+      for (let i = 0; i < keys.length; i += INSERT_CHUNK) {
+        const rows = await tx
+          .selectFrom('monitor_observations')
+          .select(['seq', 'row_key', 'json'])
+          .where('monitor_id', '=', monitorId)
+          .where('row_key', 'in', keys.slice(i, i + INSERT_CHUNK))
+          .execute();
+        for (const row of rows) stored.set(row.row_key as string, { seq: row.seq, values: JSON.parse(row.json) });
+      }
+      const top = await tx
+        .selectFrom('monitor_observations')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('monitor_id', '=', monitorId)
+        .executeTakeFirst();
+      let seq = Number(top?.seq ?? 0);
+      const fresh = new Map<number, { key: string | null; values: Record<string, unknown> }>();
+      const updated = new Set<number>();
+      for (const observation of observations) {
+        const previous = observation.key === undefined ? undefined : stored.get(observation.key);
+        if (previous) {
+          Object.assign(previous.values, withoutNulls(observation.values));
+          if (!fresh.has(previous.seq)) updated.add(previous.seq);
+          continue;
+        }
+        seq += 1;
+        const values = { ...observation.values };
+        fresh.set(seq, { key: observation.key ?? null, values });
+        if (observation.key !== undefined) stored.set(observation.key, { seq, values });
+      }
+      for (const entry of stored.values()) {
+        if (!updated.has(entry.seq)) continue;
+        await tx
+          .updateTable('monitor_observations')
+          .set({ json: JSON.stringify(entry.values) })
+          .where('monitor_id', '=', monitorId)
+          .where('seq', '=', entry.seq)
+          .execute();
+      }
+      const rows = [...fresh].map(([rowSeq, row]) => ({
+        monitor_id: monitorId,
+        seq: rowSeq,
+        row_key: row.key,
+        received_at: receivedAt,
+        json: JSON.stringify(row.values),
+      }));
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+        await tx
+          .insertInto('monitor_observations')
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute();
+      await tx
+        .deleteFrom('monitor_observations')
+        .where('monitor_id', '=', monitorId)
+        .where('seq', '<=', seq - retain)
+        .execute();
+      await log({
+        action: 'monitor.ingest',
+        target: monitor,
+        subjectId: `appended ${rows.length}, merged ${updated.size}`,
+        actor,
+      });
+      return { appended: rows.length, merged: observations.length - rows.length, kept: Math.min(seq, retain) };
+    });
+  }
+
+  async windowObservations(monitor: string, window: { rows: number; since?: string }) {
+    const monitorId = await this.monitorId(this.db, monitor);
+    let query = this.db
+      .selectFrom('monitor_observations')
+      .select('json')
+      .where('monitor_id', '=', monitorId)
+      .orderBy('seq', 'desc')
+      .limit(window.rows);
+    if (window.since) query = query.where('received_at', '>=', window.since);
+    const rows = await query.execute();
+    return rows.reverse().map((row) => JSON.parse(row.json) as Record<string, unknown>);
+  }
+
+  async recordMonitorResult(monitor: string, at: string, alarming: boolean, result: unknown) {
+    const id = randomUUID();
+    await this.write(async (tx, log) => {
+      const monitorId = await this.monitorId(tx, monitor);
+      await tx
+        .insertInto('monitor_results')
+        .values({ id, monitor_id: monitorId, at, alarming: alarming ? 1 : 0, json: canonicalJson(result) })
+        .execute();
+      await log({ action: 'monitor.evaluate', target: monitor, subjectId: id, actor: 'monitor' });
+    });
+    return { id, monitor, at, alarming, result } satisfies StoredMonitorResult;
+  }
+
+  async monitorResults(monitor: string, limit = 100): Promise<StoredMonitorResult[]> {
+    const rows = await this.db
+      .selectFrom('monitor_results')
+      .innerJoin('monitors', 'monitors.id', 'monitor_results.monitor_id')
+      .select(['monitor_results.id', 'monitor_results.at', 'monitor_results.alarming', 'monitor_results.json'])
+      .where('monitors.name', '=', monitor)
+      .orderBy('monitor_results.at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      monitor,
+      at: row.at,
+      alarming: row.alarming === 1,
+      result: JSON.parse(row.json),
+    }));
+  }
+
   appendLog(entry: LogAppend): Promise<LogEntry> {
     return this.write((_tx, log) => log(entry));
   }
@@ -759,6 +932,17 @@ function toDocument(row: DocumentRow, model: string | null): StoredDocument {
     createdAt: row.created_at,
   };
 }
+
+function toMonitor(row: { id: string; name: string; config: string; created_at: string; model: string }) {
+  return { id: row.id, name: row.name, model: row.model, config: JSON.parse(row.config), createdAt: row.created_at };
+}
+
+function withoutNulls(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null && value !== undefined));
+}
+
+/** A monitor name is already taken by another model's monitor. */
+export class MonitorConflictError extends Error {}
 
 function toToken(row: Selectable<Database['api_tokens']>): ApiToken {
   return {

@@ -172,6 +172,33 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003-monitor-observations': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('monitor_observations')
+        .addColumn('monitor_id', 'text', (c) => c.notNull().references('monitors.id'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('row_key', 'text')
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('json', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('monitor_observations_pk', ['monitor_id', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('monitor_observations_key')
+        .on('monitor_observations')
+        .columns(['monitor_id', 'row_key'])
+        .execute();
+      await db.schema
+        .createTable('monitor_results')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('monitor_id', 'text', (c) => c.notNull().references('monitors.id'))
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('alarming', 'integer', (c) => c.notNull())
+        .addColumn('json', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('monitor_results_at').on('monitor_results').columns(['monitor_id', 'at']).execute();
+    },
+  },
 };
 
 /** The `prev_hash` of the first log entry. */

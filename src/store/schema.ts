@@ -13,6 +13,8 @@ export interface Database {
   baselines: DocumentRow;
   profiles: DocumentRow;
   monitors: MonitorRow;
+  monitor_observations: MonitorObservationRow;
+  monitor_results: MonitorResultRow;
   schedules: ScheduleRow;
   alerts: AlertRow;
   schedule_runs: ScheduleRunRow;
@@ -107,6 +109,27 @@ export interface MonitorRow {
   config: string;
   enabled: number;
   created_at: string;
+}
+
+/** One production observation (a row of features, prediction, label) kept for a monitor's window. */
+export interface MonitorObservationRow {
+  monitor_id: string;
+  /** Arrival order within the monitor; retention deletes the lowest. */
+  seq: number;
+  /** The row's id column, when the monitor names one: a later row with the same key (a late label) merges in. */
+  row_key: string | null;
+  received_at: string;
+  json: string;
+}
+
+/** One evaluation of a monitor: drift of its window against the baseline, and metrics when labels were known. */
+export interface MonitorResultRow {
+  id: string;
+  monitor_id: string;
+  at: string;
+  /** 0/1: dataset drift or a metric regression. */
+  alarming: number;
+  json: string;
 }
 
 export interface ScheduleRow {

@@ -143,6 +143,31 @@ export const StoredAlert = z.object({
 });
 export type StoredAlert = z.infer<typeof StoredAlert>;
 
+/** A live monitor as stored: its model and its configuration (validated by the monitor module, not the store). */
+export const StoredMonitor = z.object({
+  id: z.string(),
+  name: z.string(),
+  model: z.string(),
+  config: z.unknown(),
+  createdAt: z.string(),
+});
+export type StoredMonitor = z.infer<typeof StoredMonitor>;
+
+export const StoredMonitorResult = z.object({
+  id: z.string(),
+  monitor: z.string(),
+  at: z.string(),
+  alarming: z.boolean(),
+  result: z.unknown(),
+});
+export type StoredMonitorResult = z.infer<typeof StoredMonitorResult>;
+
+/** A production observation; rows with the key of a stored one (a late label) merge into it. */
+export interface Observation {
+  key?: string;
+  values: Record<string, unknown>;
+}
+
 /**
  * Audit history, baselines, profiles, tokens and the tamper-evident log, on SQLite or PostgreSQL. Every write runs
  * in one transaction together with the log entry that describes it: both land, or neither does.
@@ -199,6 +224,26 @@ export interface Store {
   lastAlertSent(model: string, dedupKey: string): Promise<string | undefined>;
   /** Most recent first. */
   listAlerts(filter?: { model?: string; limit?: number }): Promise<StoredAlert[]>;
+
+  /** Creates the monitor, or replaces its configuration; a name belongs to one model. */
+  saveMonitor(monitor: { name: string; model: string; config: unknown; actor?: string }): Promise<StoredMonitor>;
+  getMonitor(name: string): Promise<StoredMonitor | undefined>;
+  listMonitors(): Promise<StoredMonitor[]>;
+  /**
+   * Appends observations (merging keyed rows into the stored row with the same key) and keeps only the latest
+   * `retain` rows of the monitor: its storage stays bounded however long it runs.
+   */
+  appendObservations(
+    monitor: string,
+    observations: readonly Observation[],
+    retain: number,
+    actor?: string,
+  ): Promise<{ appended: number; merged: number; kept: number }>;
+  /** The latest `rows` observations (received at or after `since`, when given), oldest first. */
+  windowObservations(monitor: string, window: { rows: number; since?: string }): Promise<Record<string, unknown>[]>;
+  recordMonitorResult(monitor: string, at: string, alarming: boolean, result: unknown): Promise<StoredMonitorResult>;
+  /** Most recent first. */
+  monitorResults(monitor: string, limit?: number): Promise<StoredMonitorResult[]>;
 
   /** Appends an entry for something that happened outside the store's own writes (e.g. a report was signed). */
   appendLog(entry: LogAppend): Promise<LogEntry>;
