@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DRIFT_PROFILE_KIND } from '../../src/cli/drift.js';
+import { Config } from '../../src/core/config.js';
+import { profileRecords } from '../../src/monitor/profile.js';
+import { evaluateMonitor } from '../../src/server/monitors.js';
+import { alertNotifier } from '../../src/server/notify.js';
+import { type Service, startService } from '../../src/server/service.js';
+import { openStore, type StoreLocation } from '../../src/store/open.js';
+import { tempFolder } from '../helpers.js';
+import { BACKENDS } from '../store/backends.js';
+
+const ROWS = Array.from({ length: 400 }, (_, index) => ({ score: index % 97, segment: ['a', 'b', 'c'][index % 3] }));
+
+describe.each(BACKENDS)('monitors in assay serve on $name', (backend) => {
+  let location: StoreLocation;
+  let service: Service;
+  let token: string;
+
+  beforeAll(async () => {
+    location = await backend.fresh();
+    const setup = await openStore(location);
+    await setup.saveProfile({
+      name: 'scores',
+      model: 'team/scorer',
+      kind: DRIFT_PROFILE_KIND,
+      data: profileRecords(ROWS, ['score', 'segment'], 'reference'),
+    });
+    await setup.close();
+    const config = Config.parse({
+      monitors: [
+        {
+          name: 'scorer-hourly',
+          model: 'team/scorer',
+          baseline: 'scores',
+          features: ['score', 'segment'],
+          window: { rows: 200 },
+          // Every second: the scheduler judges the window, not the ingest request.
+          schedule: '* * * * * *',
+        },
+        {
+          name: 'scorer-recent',
+          model: 'team/scorer',
+          baseline: 'scores',
+          features: ['score'],
+          window: { rows: 200, minutes: 60 },
+        },
+      ],
+    });
+    service = await startService({
+      location,
+      port: 0,
+      host: '127.0.0.1',
+      roots: [await tempFolder({})],
+      allowHub: false,
+      concurrency: 1,
+      worker: false,
+      config,
+    });
+    token = (await service.store.createApiToken('ingest', ['write'])).token;
+  });
+  afterAll(() => service.stop());
+
+  const post = (path: string, body: unknown) =>
+    fetch(`${service.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+
+  it('config monitors are in the store; a scheduled one is judged by the scheduler over a real socket', async () => {
+    expect((await service.store.listMonitors()).map((monitor) => monitor.name)).toEqual([
+      'scorer-hourly',
+      'scorer-recent',
+    ]);
+    const response = await post('/api/monitors/scorer-hourly/observations', { rows: ROWS.slice(0, 250) });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ appended: 250, kept: 200, evaluation: null });
+    let latest: { rows: number; status: string } | undefined;
+    for (let attempt = 0; attempt < 100 && latest?.rows !== 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      latest = (await service.store.monitorResults('scorer-hourly', 1))[0]?.result as typeof latest;
+    }
+    expect(latest).toMatchObject({ rows: 200, status: 'ok', drift: { dataset: { drifted: false } } });
+  });
+
+  it('a time window only counts rows received within it', async () => {
+    const response = await post('/api/monitors/scorer-recent/observations', { rows: ROWS.slice(0, 100) });
+    const { evaluation } = (await response.json()) as { evaluation: { rows: number; status: string } };
+    expect(evaluation).toMatchObject({ rows: 100, status: 'ok' });
+    const stored = await service.store.getMonitor('scorer-recent');
+    const later = new Date(Date.now() + 2 * 3600_000);
+    const result = await evaluateMonitor(
+      service.store,
+      stored as NonNullable<typeof stored>,
+      alertNotifier({ webhooks: [], cooldownMinutes: 60 }, service.store),
+      later,
+    );
+    expect(result).toMatchObject({ rows: 0, status: 'waiting' });
+  });
+
+  it('a monitor name belongs to one model', async () => {
+    await expect(service.store.saveMonitor({ name: 'scorer-recent', model: 'team/other', config: {} })).rejects.toThrow(
+      /already watches model team\/scorer/,
+    );
+  });
+});
