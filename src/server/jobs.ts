@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { auditPlan, NOT_ANALYSED_RULE_ID, VERSION } from '../assay.js';
 import { audit } from '../core/audit.js';
@@ -39,9 +40,9 @@ export function checkTargetAllowed(target: string, roots: readonly string[], all
     if (!allowHub) throw new TargetNotAllowedError('Hub targets are disabled on this server (--offline)');
     return;
   }
-  const absolute = resolve(target);
+  const absolute = realPath(target);
   const inside = roots.some((root) => {
-    const path = relative(resolve(root), absolute);
+    const path = relative(realPath(root), absolute);
     return path === '' || (!path.startsWith('..') && !isAbsolute(path));
   });
   if (!inside)
@@ -49,6 +50,15 @@ export function checkTargetAllowed(target: string, roots: readonly string[], all
       `target ${target} is outside the folders this server may read (${roots.join(', ') || 'none'}); ` +
         'start assay serve with --root <folder>',
     );
+}
+
+/** Symbolic links resolved, so a link inside a root cannot lead outside it; a path that does not exist stays as given. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(resolve(path));
+  } catch {
+    return resolve(path);
+  }
 }
 
 export interface RunJobDependencies {

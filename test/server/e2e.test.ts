@@ -2,7 +2,7 @@
  * End to end: `assay serve` on a real socket with a real store (SQLite and PostgreSQL), driven by real Chromium
  * (playwright-core with Debian's `chromium`) and a real webhook receiver on 127.0.0.1 checking HMAC signatures.
  */
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -211,5 +211,39 @@ describe.runIf(CHROMIUM && TEST_DATABASE_URL)('assay serve end to end in Chromiu
       expect(alertsPage).toContain('team/classifier: the gate now FAILS');
       expect(await page.locator('tr', { hasText: 'the gate now FAILS' }).textContent()).toContain('delivered');
     }, 180_000);
+  });
+});
+
+describe('assay serve refuses targets that leave its roots', () => {
+  it('through a symbolic link inside a root (403, nothing recorded)', async () => {
+    const root = await tempFolder({});
+    const outside = await tempFolder({ 'secret.pkl': callPickle('collections', 'OrderedDict', 'x') });
+    await mkdir(join(root, 'models'));
+    await symlink(outside, join(root, 'models', 'escape'));
+    const service = await startService({
+      location: { kind: 'sqlite', path: join(await tempFolder({}), 'assay.db') },
+      port: 0,
+      host: '127.0.0.1',
+      roots: [join(root, 'models')],
+      allowHub: false,
+      concurrency: 1,
+      worker: true,
+    });
+    try {
+      const { token } = await service.store.createApiToken('ci', ['write']);
+      const submit = (target: string) =>
+        fetch(`${service.url}/api/audits`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ target }),
+        });
+      const refused = await submit(join(root, 'models', 'escape'));
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error: string }).error).toContain('outside the folders');
+      expect((await submit(join(root, 'models', 'escape', 'secret.pkl'))).status).toBe(403);
+      expect(await service.store.listAudits()).toEqual([]);
+    } finally {
+      await service.stop();
+    }
   });
 });
