@@ -90,10 +90,17 @@ export async function checkMonitor(store: Store, config: MonitorConfig): Promise
 export async function ingest(store: Store, stored: StoredMonitor, batch: IngestBatch, actor: string) {
   const config = monitorConfig(stored);
   const columns = keptColumns(config);
+  const observed = [...config.features, ...(config.prediction ? [config.prediction] : [])];
   const observations = batch.rows.map((row): Observation => {
     const values = Object.fromEntries(columns.filter((name) => name in row).map((name) => [name, row[name]]));
     const key = config.id === undefined ? undefined : row[config.id];
-    return key === undefined || key === null ? { values } : { key: String(key), values };
+    if (key === undefined || key === null) return { values };
+    // A row with nothing but its id and label completes an earlier prediction; alone it would be a row of nulls.
+    return {
+      key: String(key),
+      values,
+      mergeOnly: !observed.some((name) => row[name] !== undefined && row[name] !== null),
+    };
   });
   return store.appendObservations(stored.name, observations, config.window.rows, actor);
 }

@@ -683,11 +683,18 @@ export class KyselyStore implements Store {
       let seq = Number(top?.seq ?? 0);
       const fresh = new Map<number, { key: string | null; values: Record<string, unknown> }>();
       const updated = new Set<number>();
+      let merged = 0;
+      let unmatched = 0;
       for (const observation of observations) {
         const previous = observation.key === undefined ? undefined : stored.get(observation.key);
         if (previous) {
           Object.assign(previous.values, withoutNulls(observation.values));
           if (!fresh.has(previous.seq)) updated.add(previous.seq);
+          merged += 1;
+          continue;
+        }
+        if (observation.mergeOnly) {
+          unmatched += 1;
           continue;
         }
         seq += 1;
@@ -727,7 +734,7 @@ export class KyselyStore implements Store {
         subjectId: `appended ${rows.length}, merged ${updated.size}`,
         actor,
       });
-      return { appended: rows.length, merged: observations.length - rows.length, kept: Math.min(seq, retain) };
+      return { appended: rows.length, merged, unmatched, kept: Math.min(seq, retain) };
     });
   }
 

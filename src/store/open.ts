@@ -125,7 +125,10 @@ async function migrate(db: Kysely<Database>, location: StoreLocation) {
   for (let attempt = 1; ; attempt++) {
     const { error } = await migrator.migrateToLatest();
     if (!error) return;
-    const busy = (error as { code?: string }).code?.startsWith('SQLITE_BUSY');
+    const code = (error as { code?: string }).code ?? '';
+    // PostgreSQL: kysely's introspection resolves every table of the database by name, so another store's schema
+    // dropped meanwhile fails it with 3F000 (no such schema) or 42P01 (no such table); a retry sees a settled catalog.
+    const busy = code.startsWith('SQLITE_BUSY') || code === '3F000' || code === '42P01';
     if (!busy || attempt === 5)
       throw new StoreError(`cannot prepare the store at ${describeLocation(location)}: ${(error as Error).message}`);
   }

@@ -166,6 +166,8 @@ export type StoredMonitorResult = z.infer<typeof StoredMonitorResult>;
 export interface Observation {
   key?: string;
   values: Record<string, unknown>;
+  /** Only completes a stored row (a late label): dropped when no row with its key is kept any more. */
+  mergeOnly?: boolean;
 }
 
 /**
@@ -238,7 +240,7 @@ export interface Store {
     observations: readonly Observation[],
     retain: number,
     actor?: string,
-  ): Promise<{ appended: number; merged: number; kept: number }>;
+  ): Promise<{ appended: number; merged: number; unmatched: number; kept: number }>;
   /** The latest `rows` observations (received at or after `since`, when given), oldest first. */
   windowObservations(monitor: string, window: { rows: number; since?: string }): Promise<Record<string, unknown>[]>;
   recordMonitorResult(monitor: string, at: string, alarming: boolean, result: unknown): Promise<StoredMonitorResult>;
