@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { ModelSpec } from '../suites/schema.js';
 import { RunnerConfigError } from './errors.js';
 import { genericHttpRunner } from './generic-http.js';
+import { lexiconRunner } from './lexicon.js';
 import { ollamaRunner } from './ollama.js';
 import { onnxRunner } from './onnx.js';
 import { openAiRunner } from './openai.js';
@@ -26,6 +27,8 @@ export async function createRunner(spec: ModelSpec, baseDir: string): Promise<Ru
       const { transformersRunner } = await import('./transformers.js');
       return transformersRunner({ path: resolve(required(spec.path, 'path', kind)), task: spec.task, settings });
     }
+    case 'lexicon':
+      return lexiconRunner({ path: spec.path === undefined ? undefined : resolve(spec.path), settings });
     case 'openai-chat':
     case 'openai-completions': {
       const apiKey = spec.apiKeyEnv ? process.env[spec.apiKeyEnv] : undefined;

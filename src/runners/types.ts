@@ -95,7 +95,16 @@ export type RunnerSettings = z.infer<typeof RunnerSettings>;
 
 /** What the report records about the runner (reproducibility): never secrets such as API keys. */
 export const RunnerDescription = z.object({
-  kind: z.enum(['onnx', 'transformers', 'openai-chat', 'openai-completions', 'ollama-chat', 'ollama-generate', 'http']),
+  kind: z.enum([
+    'onnx',
+    'transformers',
+    'lexicon',
+    'openai-chat',
+    'openai-completions',
+    'ollama-chat',
+    'ollama-generate',
+    'http',
+  ]),
   model: z.string().describe('Model file, folder or name the runner addresses'),
   modelDigest: z.string().optional().describe('sha256 of the model file, for local runners'),
   endpoint: z.string().optional().describe('Base URL of the endpoint, for HTTP runners'),

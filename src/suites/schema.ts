@@ -8,9 +8,25 @@ const Bound = z
 export const ModelSpec = z
   .object({
     kind: z
-      .enum(['onnx', 'transformers', 'openai-chat', 'openai-completions', 'ollama-chat', 'ollama-generate', 'http'])
-      .describe('Which runner: a local ONNX file, a local Transformers.js folder, or an HTTP endpoint'),
-    path: z.string().optional().describe('onnx / transformers: the model file or folder, relative to the suite file'),
+      .enum([
+        'onnx',
+        'transformers',
+        'lexicon',
+        'openai-chat',
+        'openai-completions',
+        'ollama-chat',
+        'ollama-generate',
+        'http',
+      ])
+      .describe(
+        'Which runner: a local ONNX file, a local Transformers.js folder, a sentiment word list, or an HTTP endpoint',
+      ),
+    path: z
+      .string()
+      .optional()
+      .describe(
+        'onnx / transformers: the model file or folder; lexicon: a JSON word-to-score file (default AFINN-165); relative to the suite file',
+      ),
     task: z.string().optional().describe('transformers: the pipeline task (default text-classification)'),
     url: z.string().url().optional().describe('HTTP runners: the base URL (OpenAI, Ollama) or the full URL (http)'),
     model: z.string().optional().describe('HTTP runners: the model name the endpoint serves'),
