@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import { builtInRuleMetas } from '../assay.js';
 import { isOutputFormat, OUTPUT_FORMATS, render } from '../report/index.js';
 import { modelName } from '../store/model-name.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoredMonitor } from '../store/store.js';
 import { type AuthVariables, requireScope } from './auth.js';
 import { type DashboardOptions, dashboardRoutes } from './dashboard.js';
 import { DRIFT_PAGES } from './drift-pages.js';
@@ -25,6 +25,8 @@ export interface ServerOptions extends DashboardOptions {
   maxBodyBytes?: number;
   /** Alerts raised by monitors (default: recorded in the store only). */
   notifier?: AlertNotifier;
+  /** Called after POST /api/monitors saved a monitor. */
+  onMonitorSaved?: (monitor: StoredMonitor) => Promise<void>;
 }
 
 type Env = { Variables: AuthVariables };
@@ -126,7 +128,7 @@ export function createApp(options: ServerOptions): Hono<Env> {
     return revoked ? c.json(revoked) : c.json({ error: `no token ${c.req.param('id')}` }, 404);
   });
 
-  app.route('/', monitorRoutes({ store, limit, notifier: options.notifier }));
+  app.route('/', monitorRoutes({ store, limit, notifier: options.notifier, onMonitorSaved: options.onMonitorSaved }));
   app.route('/', dashboardRoutes({ ...options, pages: [...(options.pages ?? []), ...DRIFT_PAGES] }));
   return app;
 }

@@ -14,6 +14,8 @@ export interface MonitorRoutesOptions {
   notifier?: AlertNotifier;
   /** Body size limit middleware shared with the other write routes. */
   limit: MiddlewareHandler;
+  /** Called after a monitor is saved (the service schedules it when it has a schedule). */
+  onMonitorSaved?: (monitor: StoredMonitor) => Promise<void>;
 }
 
 /**
@@ -43,6 +45,7 @@ export function monitorRoutes(options: MonitorRoutesOptions): Hono<{ Variables: 
         config: body.value,
         actor: c.get('token').name,
       });
+      await options.onMonitorSaved?.(saved);
       return c.json(saved, 201);
     } catch (error) {
       if (error instanceof MonitorError) return c.json({ error: error.message }, 400);

@@ -3,6 +3,7 @@
  * profiles the window, runs the drift engine against the monitor's baseline profile, computes metrics over the rows
  * whose labels have arrived, records the result, and raises drift-detected / metric-regression alerts.
  */
+import { Cron } from 'croner';
 import type { Alert } from '../alerts/alert.js';
 import { DRIFT_PROFILE_KIND } from '../cli/drift.js';
 import { type Config, MonitorConfig } from '../core/config.js';
@@ -76,6 +77,13 @@ export async function loadBaseline(
 
 /** Checks that the baseline exists and has every watched column, so a mistyped monitor fails when it is saved. */
 export async function checkMonitor(store: Store, config: MonitorConfig): Promise<void> {
+  if (config.schedule) {
+    try {
+      new Cron(config.schedule, { timezone: 'UTC', paused: true }).stop();
+    } catch (error) {
+      throw new MonitorError(`schedule "${config.schedule}" is not a cron expression: ${(error as Error).message}`);
+    }
+  }
   const { profile } = await loadBaseline(store, config);
   const known = new Set(profile.columns.map((column) => column.name));
   const watched = [...config.features, ...(config.prediction ? [config.prediction] : [])];
@@ -258,9 +266,12 @@ export async function syncConfigMonitors(store: Store, config: Config | undefine
   }
 }
 
-/** One scheduler task per stored monitor with a schedule. */
-export async function monitorTasks(store: Store, notifier: AlertNotifier): Promise<ScheduledTask[]> {
-  const monitors = await store.listMonitors();
+/** One scheduler task per monitor with a schedule; a run skips a monitor whose schedule has since been removed. */
+export function monitorTasks(
+  monitors: readonly StoredMonitor[],
+  store: Store,
+  notifier: AlertNotifier,
+): ScheduledTask[] {
   return monitors.flatMap((stored) => {
     const { schedule } = monitorConfig(stored);
     if (!schedule) return [];
@@ -270,7 +281,7 @@ export async function monitorTasks(store: Store, notifier: AlertNotifier): Promi
         cron: schedule,
         run: async (dueAt: Date) => {
           const current = await store.getMonitor(stored.name);
-          if (current) await evaluateMonitor(store, current, notifier, dueAt);
+          if (current && monitorConfig(current).schedule) await evaluateMonitor(store, current, notifier, dueAt);
         },
       },
     ];

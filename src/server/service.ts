@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Config } from '../core/config.js';
 import { describeLocation, openStore, type StoreLocation } from '../store/open.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoredMonitor } from '../store/store.js';
 import { HUB_PREFIX } from '../targets/resolve.js';
 import { createApp } from './app.js';
 import {
@@ -64,7 +64,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   // Monitors alert with the config's webhooks, or at least into the store's alert history.
   const monitorNotifier = notifier ?? alertNotifier(Config.parse({}).alerts, store);
   await syncConfigMonitors(store, options.config, log);
-  await scheduler.start([...scheduledAudits(options, store, queue), ...(await monitorTasks(store, monitorNotifier))]);
+  await scheduler.start(scheduledAudits(options, store, queue));
+  // Monitors with a schedule, from the config, from earlier runs, and saved through the API while serving.
+  const scheduledMonitors = new Set<string>();
+  const scheduleMonitors = async (monitors: readonly StoredMonitor[]) => {
+    const tasks = monitorTasks(monitors, store, monitorNotifier).filter((task) => !scheduledMonitors.has(task.key));
+    for (const task of tasks) scheduledMonitors.add(task.key);
+    await scheduler.start(tasks);
+  };
+  await scheduleMonitors(await store.listMonitors());
 
   const app = createApp({
     store,
@@ -73,6 +81,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     roots: options.roots,
     allowHub: options.allowHub,
     notifier: monitorNotifier,
+    onMonitorSaved: (monitor) => scheduleMonitors([monitor]),
   });
   const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host });
   await new Promise<void>((ready) => server.once('listening', () => ready()));

@@ -15,6 +15,7 @@ describe.each(BACKENDS)('monitors in assay serve on $name', (backend) => {
   let location: StoreLocation;
   let service: Service;
   let token: string;
+  let adminToken: string;
 
   beforeAll(async () => {
     location = await backend.fresh();
@@ -57,15 +58,25 @@ describe.each(BACKENDS)('monitors in assay serve on $name', (backend) => {
       config,
     });
     token = (await service.store.createApiToken('ingest', ['write'])).token;
+    adminToken = (await service.store.createApiToken('ops', ['admin'])).token;
   });
   afterAll(() => service.stop());
 
-  const post = (path: string, body: unknown) =>
+  const post = (path: string, body: unknown, bearer = token) =>
     fetch(`${service.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
       body: JSON.stringify(body),
     });
+  /** The latest stored result once the scheduler has judged a window of `rows` rows. */
+  async function judged(monitor: string, rows: number) {
+    let latest: { rows: number; status: string } | undefined;
+    for (let attempt = 0; attempt < 100 && latest?.rows !== rows; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      latest = (await service.store.monitorResults(monitor, 1))[0]?.result as typeof latest;
+    }
+    return latest;
+  }
 
   it('config monitors are in the store; a scheduled one is judged by the scheduler over a real socket', async () => {
     expect((await service.store.listMonitors()).map((monitor) => monitor.name)).toEqual([
@@ -75,12 +86,23 @@ describe.each(BACKENDS)('monitors in assay serve on $name', (backend) => {
     const response = await post('/api/monitors/scorer-hourly/observations', { rows: ROWS.slice(0, 250) });
     expect(response.status).toBe(202);
     expect(await response.json()).toMatchObject({ appended: 250, kept: 200, evaluation: null });
-    let latest: { rows: number; status: string } | undefined;
-    for (let attempt = 0; attempt < 100 && latest?.rows !== 200; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      latest = (await service.store.monitorResults('scorer-hourly', 1))[0]?.result as typeof latest;
-    }
-    expect(latest).toMatchObject({ rows: 200, status: 'ok', drift: { dataset: { drifted: false } } });
+    expect(await judged('scorer-hourly', 200)).toMatchObject({
+      rows: 200,
+      status: 'ok',
+      drift: { dataset: { drifted: false } },
+    });
+  });
+
+  it('a scheduled monitor saved through the API is scheduled without a restart; a bad cron is refused', async () => {
+    const monitor = { name: 'scorer-api', model: 'team/scorer', baseline: 'scores', features: ['segment'] };
+    const badCron = await post('/api/monitors', { ...monitor, schedule: 'every minute' }, adminToken);
+    expect(badCron.status).toBe(400);
+    expect(((await badCron.json()) as { error: string }).error).toContain('not a cron expression');
+    expect(await service.store.getMonitor('scorer-api')).toBeUndefined();
+    expect((await post('/api/monitors', { ...monitor, schedule: '* * * * * *' }, adminToken)).status).toBe(201);
+    const response = await post('/api/monitors/scorer-api/observations', { rows: ROWS.slice(0, 90) });
+    expect(await response.json()).toMatchObject({ appended: 90, evaluation: null });
+    expect(await judged('scorer-api', 90)).toMatchObject({ rows: 90, status: 'ok' });
   });
 
   it('a time window only counts rows received within it', async () => {
