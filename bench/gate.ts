@@ -30,6 +30,7 @@ import { DEFAULT_LIMITS } from '../src/formats/analyse.js';
 import { startService } from '../src/server/service.js';
 import { modelDigest } from '../src/store/model-digest.js';
 import { openStore, type StoreLocation } from '../src/store/open.js';
+import type { Store } from '../src/store/store.js';
 import { callPickle } from '../test/fixtures/pickle-writer.js';
 
 const flag = (name: string, fallback: string) => {
@@ -52,6 +53,8 @@ interface Ready {
   passing: { model: string; digest: string }[];
   failing: { model: string; digest: string }[];
   seedSeconds: number;
+  /** Mean ms per store call the gate route makes, called one at a time without HTTP. */
+  storeCalls: Record<string, number>;
 }
 
 // ---- server child -------------------------------------------------------------------------------------------
@@ -74,8 +77,9 @@ async function serve(location: StoreLocation): Promise<void> {
     (fails ? failing : passing).push({ model, digest: modelDigest(files) });
   }
   const token = (await store.createApiToken('bench', ['read'])).token;
-  await store.close();
   const seedSeconds = (performance.now() - started) / 1000;
+  const storeCalls = await timeStoreCalls(store, token, passing, failing);
+  await store.close();
 
   const service = await startService({
     location,
@@ -86,11 +90,38 @@ async function serve(location: StoreLocation): Promise<void> {
     concurrency: 1,
     worker: false,
   });
-  const ready: Ready = { url: service.url, token, passing, failing, seedSeconds };
+  const ready: Ready = { url: service.url, token, passing, failing, seedSeconds, storeCalls };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   await new Promise((stop) => process.once('SIGTERM', stop));
   await service.stop();
   if (location.kind === 'postgres') await dropSchemas(location);
+}
+
+/** Where one gate answer spends its time in the store: each call the route makes, 300 times in a row. */
+async function timeStoreCalls(
+  store: Store,
+  token: string,
+  passing: Ready['passing'],
+  failing: Ready['failing'],
+): Promise<Ready['storeCalls']> {
+  const mean = async (call: (index: number) => Promise<unknown>) => {
+    const started = performance.now();
+    for (let index = 0; index < 300; index++) await call(index);
+    return (performance.now() - started) / 300;
+  };
+  const failed = await Promise.all(
+    failing.slice(0, 300).map(async ({ model, digest }) => (await store.latestAuditForDigest(model, digest))?.id ?? ''),
+  );
+  return {
+    'authenticate the token (writes last use)': await mean(() => store.authenticateApiToken(token)),
+    'latest audit of a digest': await mean((index) => {
+      const { model, digest } = passing[index % passing.length] as Ready['passing'][number];
+      return store.latestAuditForDigest(model, digest);
+    }),
+    'load a failed audit for its reasons': await mean((index) =>
+      store.getAudit(failed[index % failed.length] as string),
+    ),
+  };
 }
 
 /** One real passing report and one real failing report (the same folder plus a pickle that calls os.system). */
@@ -137,6 +168,7 @@ interface Measured {
   seedSeconds: number;
   /** p50 / p99 in ms of requests sent one after another (no concurrency): the cost of one answer. */
   sequential: { count: number; p50: number; p99: number };
+  storeCalls: Ready['storeCalls'];
 }
 
 async function benchmark(name: string, location: StoreLocation): Promise<Measured> {
@@ -184,7 +216,7 @@ async function benchmark(name: string, location: StoreLocation): Promise<Measure
       );
       await new Promise((pause) => setTimeout(pause, 1000));
     }
-    return { rows, seedSeconds: ready.seedSeconds, sequential };
+    return { rows, seedSeconds: ready.seedSeconds, sequential, storeCalls: ready.storeCalls };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -283,6 +315,17 @@ function markdown(results: ({ name: string } & Measured)[], skipped: string[]): 
     lines.push(
       `| ${name} | ${sequential.count} | ${ms(sequential.p50)} | ${ms(sequential.p99)} | ${seedSeconds.toFixed(1)} s |`,
     );
+  lines.push(
+    '',
+    'Store calls behind one answer, without HTTP (mean of 300 in a row, before the server starts):',
+    '',
+    `| store | ${Object.keys(results[0]?.storeCalls ?? {}).join(' (ms) | ')} (ms) |`,
+    `|---|${Object.keys(results[0]?.storeCalls ?? {})
+      .map(() => '---:')
+      .join('|')}|`,
+  );
+  for (const { name, storeCalls } of results)
+    lines.push(`| ${name} | ${Object.values(storeCalls).map(ms).join(' | ')} |`);
   lines.push('');
   for (const reason of skipped) lines.push(`Not measured: ${reason}.`);
   return `${lines.join('\n')}\n`;
