@@ -5,7 +5,6 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { auditPlan, EVALUATION_RULES, NOT_ANALYSED_RULE_ID, RESPONSE_RULES, VERSION } from '../assay.js';
 import { applyRule, audit, reportWithoutFiles, ruleContext } from '../core/audit.js';
-import type { Policy } from '../core/policy.js';
 import { Report } from '../core/report.js';
 import type { EvaluationSection } from '../core/sections/evaluation.js';
 import type { Severity } from '../core/severity.js';
@@ -14,7 +13,7 @@ import { TabularError } from '../formats/tabular/index.js';
 import { hashFile } from '../provenance/signing-digests.js';
 import type { OutputFormat } from '../report/index.js';
 import { createRunner, RunnerConfigError } from '../runners/index.js';
-import type { RunResult } from '../runners/types.js';
+import type { Runner, RunResult } from '../runners/types.js';
 import { loadDataset } from '../suites/dataset.js';
 import { type Baseline, evaluate } from '../suites/evaluate.js';
 import type { Task } from '../suites/metrics.js';
@@ -50,12 +49,36 @@ export interface EvalOptions {
 /** A problem with what the user asked for (exit 2, with a message saying what to change). */
 export class EvalUsageError extends Error {}
 
+/** What one evaluation runs: the suite as completed by the command line, and the model it names. */
+export interface EvalPlan {
+  suite: Suite;
+  baseDir: string;
+  suitePath?: string;
+  modelSpec: ModelSpec;
+}
+
 /** `assay eval`: runs the suite (or the short form), judges it, writes the report; returns the gate's exit code. */
 export async function runEval(options: EvalOptions): Promise<number> {
-  const startedAt = new Date().toISOString();
-  const policy = await policyFor(options);
   const { suite, baseDir, suitePath } = await suiteFor(options);
-  const modelSpec = modelSpecFor(options, suite);
+  const plan = { suite, baseDir, suitePath, modelSpec: modelSpecFor(options, suite) };
+  const { report, model } = await evaluatePlan(plan, options);
+  if (options.record) await recordInStore(report, model, options);
+  await emit([report], options);
+  return report.gate.exitCode;
+}
+
+/**
+ * Runs a plan and judges it into a report; `model` is how the store names what was evaluated. `openRunner` lets
+ * `assay rerun` check the runner (its model digest) before any case runs.
+ */
+export async function evaluatePlan(
+  plan: EvalPlan,
+  options: Pick<EvalOptions, 'baseline' | 'policy' | 'failOn' | 'progress' | 'quiet'>,
+  openRunner: (spec: ModelSpec, baseDir: string) => Promise<Runner> = createRunner,
+): Promise<{ report: Report; model: string }> {
+  const startedAt = new Date().toISOString();
+  const { suite, baseDir, suitePath, modelSpec } = plan;
+  const policy = await policyFor(options);
   const dataPath = resolve(baseDir, suite.dataset.path);
   const dataset = await loadDataset(dataPath, { ...suite, format: suite.dataset.format, limit: suite.dataset.limit });
   const task = taskFor(
@@ -63,7 +86,7 @@ export async function runEval(options: EvalOptions): Promise<number> {
     dataset.cases.map((item) => item.expected),
   );
   const baseline = options.baseline ? await loadBaseline(options.baseline) : undefined;
-  const runner = await createRunner(modelSpec, baseDir);
+  const runner = await openRunner(modelSpec, baseDir);
   const responses = new ResponseChecker(policy.responses.rules);
   const progress = progressLine(options, dataset.cases.length);
   const checkOutput = responses.active ? checkEachOutput(responses, dataset.cases) : undefined;
@@ -74,6 +97,7 @@ export async function runEval(options: EvalOptions): Promise<number> {
         name: suite.name,
         path: suitePath,
         sha256: suitePath ? await hashFile(suitePath) : undefined,
+        asRun: suiteAsRun(plan, dataPath),
       },
       datasets: [{ path: dataset.path, sha256: dataset.sha256, rows: dataset.rows }],
       runner,
@@ -116,10 +140,20 @@ export async function runEval(options: EvalOptions): Promise<number> {
     modelSpec.path || !endpoint
       ? await audit(target, auditOptions)
       : reportWithoutFiles({ kind: 'endpoint', path: endpoint }, findings, auditOptions, startedAt);
-  if (options.record)
-    await recordInStore(report, endpoint && !modelSpec.path ? `${endpoint}#${section.runner.model}` : target, options);
-  await emit([report], options);
-  return report.gate.exitCode;
+  return { report, model: endpoint && !modelSpec.path ? `${endpoint}#${section.runner.model}` : target };
+}
+
+/**
+ * The suite exactly as run, for `assay rerun`: command-line overrides applied, dataset and model paths absolute.
+ * Request headers are left out (they may carry credentials).
+ */
+function suiteAsRun({ suite, baseDir, modelSpec }: EvalPlan, dataPath: string): Suite {
+  const { headers: _headers, ...model } = modelSpec;
+  return {
+    ...suite,
+    dataset: { ...suite.dataset, path: dataPath },
+    model: model.path ? { ...model, path: resolve(baseDir, model.path) } : model,
+  };
 }
 
 async function suiteFor(options: EvalOptions): Promise<{ suite: Suite; baseDir: string; suitePath?: string }> {
@@ -217,6 +251,15 @@ function taskFor(
 
 /** A baseline from a report file, or from an audit id in the store. */
 async function loadBaseline(reference: string): Promise<Baseline> {
+  const report = await loadEvalReport(reference, '--baseline');
+  return { source: reference, startedAt: report.startedAt, metrics: report.evaluation.metrics };
+}
+
+/** A report of `assay eval` from a JSON file, or from an audit id in the store; `what` names it in errors. */
+export async function loadEvalReport(
+  reference: string,
+  what: string,
+): Promise<Report & { evaluation: EvaluationSection }> {
   let report: Report;
   if (existsSync(reference)) {
     let raw: unknown;
@@ -224,36 +267,33 @@ async function loadBaseline(reference: string): Promise<Baseline> {
       raw = JSON.parse(await readFile(reference, 'utf8'));
     } catch (error) {
       throw new EvalUsageError(
-        `--baseline ${reference}: not a JSON report (${(error as Error).message}); write one with --format json`,
+        `${what} ${reference}: not a JSON report (${(error as Error).message}); write one with --format json`,
       );
     }
     const parsed = Report.safeParse(raw);
     if (!parsed.success)
-      throw new EvalUsageError(`--baseline ${reference}: not an Assay report: ${z.prettifyError(parsed.error)}`);
+      throw new EvalUsageError(`${what} ${reference}: not an Assay report: ${z.prettifyError(parsed.error)}`);
     report = parsed.data;
   } else {
     const { openStore } = await import('../store/open.js');
     const store = await openStore(undefined, { create: false }).catch((error: Error) => {
-      throw new EvalUsageError(
-        `--baseline ${reference}: no such file, and the store cannot be opened: ${error.message}`,
-      );
+      throw new EvalUsageError(`${what} ${reference}: no such file, and the store cannot be opened: ${error.message}`);
     });
     try {
       const stored = await store.getAudit(reference);
       if (!stored?.report)
-        throw new EvalUsageError(
-          `--baseline ${reference}: no such file and no audit with that id in ${store.location}`,
-        );
+        throw new EvalUsageError(`${what} ${reference}: no such file and no audit with that id in ${store.location}`);
       report = stored.report;
     } finally {
       await store.close();
     }
   }
-  if (!report.evaluation)
+  const { evaluation } = report;
+  if (!evaluation)
     throw new EvalUsageError(
-      `--baseline ${reference}: the report has no evaluation section (it did not come from assay eval)`,
+      `${what} ${reference}: the report has no evaluation section (it did not come from assay eval)`,
     );
-  return { source: reference, startedAt: report.startedAt, metrics: report.evaluation.metrics };
+  return { ...report, evaluation };
 }
 
 /** Records the report; `model` is a local path (named as the store names paths) or `<endpoint>#<model name>`. */
@@ -298,7 +338,10 @@ function parseBounds(
 }
 
 /** Progress with an ETA on a terminal; nothing when piped or quiet. */
-function progressLine(options: EvalOptions, total: number): ((result: RunResult) => void) | undefined {
+function progressLine(
+  options: Pick<EvalOptions, 'progress' | 'quiet'>,
+  total: number,
+): ((result: RunResult) => void) | undefined {
   if (!options.progress || options.quiet || !process.stderr.isTTY) return undefined;
   const started = Date.now();
   let done = 0;

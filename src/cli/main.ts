@@ -20,6 +20,7 @@ import { runLock, runVerify } from './pin.js';
 import { isProbeUserError, runProbe } from './probe.js';
 import { runProfile } from './profile.js';
 import { runReportSign, runReportVerify } from './report-sign.js';
+import { runRerun } from './rerun.js';
 import { runRules } from './rules.js';
 import { runCacheScan, runScan } from './scan.js';
 import { runServe, runTokenCreate, runTokenList, runTokenRevoke, runWorker, UsageError } from './serve.js';
@@ -266,6 +267,27 @@ program
     } catch (error) {
       if (!isEvalUserError(error)) throw error;
       process.stderr.write(`assay eval: ${(error as Error).message}\n`);
+      process.exitCode = EXIT.error;
+    }
+  });
+
+program
+  .command('rerun')
+  .description(
+    'repeat the evaluation a report of assay eval records (suite as run, runner settings, seeds) and diff the ' +
+      'metrics: exit 0 identical, 1 a metric differs, 2 the suite, a dataset or the model changed since',
+  )
+  .argument('<report|id>', 'a JSON report of assay eval, or a stored audit id')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .option('-o, --output <file>', "also write the new run's JSON report to a file")
+  .option('-q, --quiet', 'print nothing; the exit code tells')
+  .option('--no-progress', 'no progress display on standard error')
+  .action(async (reference: string, options) => {
+    try {
+      process.exitCode = await runRerun(reference, options);
+    } catch (error) {
+      if (!isEvalUserError(error)) throw error;
+      process.stderr.write(`assay rerun: ${(error as Error).message}\n`);
       process.exitCode = EXIT.error;
     }
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunErrorKind, RunnerDescription } from '../../runners/types.js';
+import { Suite } from '../../suites/schema.js';
 
 export const Interval = z.object({ lower: z.number(), upper: z.number() });
 
@@ -54,7 +55,14 @@ export type ProbeGroup = z.infer<typeof ProbeGroup>;
 
 export const EvaluationSection = z.object({
   suite: z
-    .object({ name: z.string(), path: z.string().optional(), sha256: z.string().optional() })
+    .object({
+      name: z.string(),
+      path: z.string().optional(),
+      sha256: z.string().optional(),
+      asRun: Suite.optional().describe(
+        'The suite as run (command-line overrides applied, absolute paths, request headers left out): what `assay rerun` repeats',
+      ),
+    })
     .describe('The suite file, or the short form `assay eval --model --data --label`'),
   task: z.enum(['classification', 'regression', 'text']),
   runner: RunnerDescription,
