@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../../src/core/report.js';
 import { seededRandom } from '../../../src/suites/fairness/statistics.js';
+import { trainLogisticRegression } from '../../fixtures/logistic-regression.js';
 import { logisticRegressionOnnx } from '../../fixtures/onnx-builder.js';
 import { runAssay, tempFolder } from '../../helpers.js';
 
@@ -17,28 +18,6 @@ function lendingHistory(rows: number) {
     const approved = income + (group === 'A' ? 0.5 : -0.5) + (random() - 0.5) > 0 ? 1 : 0;
     return { income, neighbourhood, group, approved };
   });
-}
-
-/** Plain batch gradient descent on the log loss: the "training" inside the test. */
-function trainLogisticRegression(x: number[][], y: number[]): { weights: number[]; bias: number } {
-  const weights = new Array<number>(x[0].length).fill(0);
-  let bias = 0;
-  for (let epoch = 0; epoch < 500; epoch++) {
-    const gradient = new Array<number>(weights.length).fill(0);
-    let biasGradient = 0;
-    x.forEach((row, i) => {
-      const p = 1 / (1 + Math.exp(-(row.reduce((sum, value, j) => sum + value * weights[j], 0) + bias)));
-      row.forEach((value, j) => {
-        gradient[j] += (p - y[i]) * value;
-      });
-      biasGradient += p - y[i];
-    });
-    weights.forEach((_, j) => {
-      weights[j] -= (0.5 * gradient[j]) / x.length;
-    });
-    bias -= (0.5 * biasGradient) / x.length;
-  }
-  return { weights, bias };
 }
 
 describe('assay fairness --model: a classifier trained in the test carries the disparity of its data', () => {
