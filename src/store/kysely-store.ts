@@ -19,6 +19,7 @@ import {
   type FindingTrendPoint,
   LogAppend,
   type MetricPoint,
+  MONITOR_HISTORY,
   type ModelSummary,
   type Observation,
   RecordAuditMeta,
@@ -751,7 +752,7 @@ export class KyselyStore implements Store {
     return rows.reverse().map((row) => JSON.parse(row.json) as Record<string, unknown>);
   }
 
-  async recordMonitorResult(monitor: string, at: string, alarming: boolean, result: unknown) {
+  async recordMonitorResult(monitor: string, at: string, alarming: boolean, result: unknown, keep = MONITOR_HISTORY) {
     const id = randomUUID();
     await this.write(async (tx, log) => {
       const monitorId = await this.monitorId(tx, monitor);
@@ -759,6 +760,20 @@ export class KyselyStore implements Store {
         .insertInto('monitor_results')
         .values({ id, monitor_id: monitorId, at, alarming: alarming ? 1 : 0, json: canonicalJson(result) })
         .execute();
+      const oldestKept = await tx
+        .selectFrom('monitor_results')
+        .select('at')
+        .where('monitor_id', '=', monitorId)
+        .orderBy('at', 'desc')
+        .offset(keep - 1)
+        .limit(1)
+        .executeTakeFirst();
+      if (oldestKept)
+        await tx
+          .deleteFrom('monitor_results')
+          .where('monitor_id', '=', monitorId)
+          .where('at', '<', oldestKept.at)
+          .execute();
       await log({ action: 'monitor.evaluate', target: monitor, subjectId: id, actor: 'monitor' });
     });
     return { id, monitor, at, alarming, result } satisfies StoredMonitorResult;

@@ -162,6 +162,9 @@ export const StoredMonitorResult = z.object({
 });
 export type StoredMonitorResult = z.infer<typeof StoredMonitorResult>;
 
+/** Evaluations kept per monitor (one per batch adds up): the dashboard's history, bounded. */
+export const MONITOR_HISTORY = 10_000;
+
 /** A production observation; rows with the key of a stored one (a late label) merge into it. */
 export interface Observation {
   key?: string;
@@ -243,7 +246,14 @@ export interface Store {
   ): Promise<{ appended: number; merged: number; unmatched: number; kept: number }>;
   /** The latest `rows` observations (received at or after `since`, when given), oldest first. */
   windowObservations(monitor: string, window: { rows: number; since?: string }): Promise<Record<string, unknown>[]>;
-  recordMonitorResult(monitor: string, at: string, alarming: boolean, result: unknown): Promise<StoredMonitorResult>;
+  /** Records an evaluation and keeps only the latest `keep` (default MONITOR_HISTORY) of the monitor. */
+  recordMonitorResult(
+    monitor: string,
+    at: string,
+    alarming: boolean,
+    result: unknown,
+    keep?: number,
+  ): Promise<StoredMonitorResult>;
   /** Most recent first. */
   monitorResults(monitor: string, limit?: number): Promise<StoredMonitorResult[]>;
 

@@ -120,6 +120,14 @@ describe.each(BACKENDS)('monitors in assay serve on $name', (backend) => {
     expect(result).toMatchObject({ rows: 0, status: 'waiting' });
   });
 
+  it('keeps a bounded history of evaluations per monitor', async () => {
+    await service.store.saveMonitor({ name: 'history', model: 'team/scorer', config: {} });
+    for (const minute of [1, 2, 3, 4, 5])
+      await service.store.recordMonitorResult('history', `2026-11-27T10:0${minute}:00.000Z`, false, { minute }, 3);
+    const kept = await service.store.monitorResults('history');
+    expect(kept.map((stored) => stored.result)).toEqual([{ minute: 5 }, { minute: 4 }, { minute: 3 }]);
+  });
+
   it('a monitor name belongs to one model', async () => {
     await expect(service.store.saveMonitor({ name: 'scorer-recent', model: 'team/other', config: {} })).rejects.toThrow(
       /already watches model team\/scorer/,
