@@ -48,7 +48,8 @@ export function shareHistoryChart(history: readonly StoredMonitorResult[]): stri
   const y = (value: number) => (height - 8 - value * (height - 16)).toFixed(1);
   const bars = points.map((result, index) => {
     const dataset = result.drift?.dataset as NonNullable<MonitorResult['drift']>['dataset'];
-    const top = Number(y(dataset.share));
+    // A share of 0 still gets a sliver, so an evaluation without drift is visible as one.
+    const top = Math.min(Number(y(dataset.share)), height - 10);
     return `<rect x="${(index * slot + slot * 0.15).toFixed(1)}" y="${top}" width="${(slot * 0.7).toFixed(1)}" height="${(height - 8 - top).toFixed(1)}" fill="${dataset.drifted ? DRIFT_COLOUR : CURRENT_COLOUR}"><title>${h(`${result.at}: ${dataset.driftedColumns} of ${dataset.testedColumns} columns drifted (share ${dataset.share.toFixed(2)})`)}</title></rect>`;
   });
   const threshold = points.at(-1)?.drift?.dataset.driftShare ?? 0.5;
@@ -61,17 +62,23 @@ export function distributionChart(column: DriftColumn): string {
   const distribution = column.distribution;
   if (!distribution || distribution.labels.length === 0) return '<p class="muted">No distribution to draw.</p>';
   const width = 640;
-  const height = 150;
+  const plot = 150;
+  const height = plot + 16;
   const bins = distribution.labels.length;
   const slot = width / bins;
   const top = Math.max(1e-9, ...distribution.reference, ...distribution.current);
   const bar = (value: number, index: number, offset: number, colour: string, side: string) => {
-    const barHeight = (value / top) * (height - 12);
-    return `<rect x="${(index * slot + slot * offset).toFixed(1)}" y="${(height - barHeight).toFixed(1)}" width="${(slot * 0.4).toFixed(1)}" height="${barHeight.toFixed(1)}" fill="${colour}"><title>${h(`${distribution.labels[index]}: ${side} ${(value * 100).toFixed(1)}%`)}</title></rect>`;
+    const barHeight = (value / top) * (plot - 12);
+    return `<rect x="${(index * slot + slot * offset).toFixed(1)}" y="${(plot - barHeight).toFixed(1)}" width="${(slot * 0.4).toFixed(1)}" height="${barHeight.toFixed(1)}" fill="${colour}"><title>${h(`${distribution.labels[index]}: ${side} ${(value * 100).toFixed(1)}%`)}</title></rect>`;
   };
-  const bars = distribution.labels.flatMap((_, index) => [
+  // Bin or category names under the bars, cut to what fits (the full name is in each bar's tooltip).
+  const fits = Math.max(1, Math.floor(slot / 6.5));
+  const label = (text: string, index: number) =>
+    `<text x="${((index + 0.5) * slot).toFixed(1)}" y="${height - 3}" font-size="10" text-anchor="middle" fill="#374151">${h(text.length > fits ? `${text.slice(0, Math.max(1, fits - 1))}…` : text)}</text>`;
+  const bars = distribution.labels.flatMap((name, index) => [
     bar(distribution.reference[index] ?? 0, index, 0.1, REFERENCE_COLOUR, 'reference'),
     bar(distribution.current[index] ?? 0, index, 0.5, CURRENT_COLOUR, 'current'),
+    label(name, index),
   ]);
   return `<svg class="trend" role="img" aria-label="${h(`${column.column}: reference vs current`)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${bars.join('')}</svg>`;
 }
