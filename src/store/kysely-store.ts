@@ -45,6 +45,8 @@ export function defaultActor(): string {
 
 /** Rows per multi-row insert: well under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 200;
+/** How stale a token's `last_used_at` may get: it is for spotting unused tokens, not an access log. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 /** delivery_error of an alert the cool-down held back (it was raised, not sent). */
 const HELD_BACK = 'held back by the cool-down';
 
@@ -491,8 +493,11 @@ export class KyselyStore implements Store {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     if (!row) return undefined;
-    // Last use is bookkeeping, not an event worth a log entry: updated outside the chained writes.
-    const lastUsedAt = this.now().toISOString();
+    // Last use is bookkeeping, not an event worth a log entry: updated outside the chained writes, and at most once
+    // a minute, so the deploy gate under load reads instead of writing the same row on every request.
+    const now = this.now();
+    if (row.last_used_at && now.getTime() - Date.parse(row.last_used_at) < LAST_USED_RESOLUTION_MS) return toToken(row);
+    const lastUsedAt = now.toISOString();
     await this.db.updateTable('api_tokens').set({ last_used_at: lastUsedAt }).where('id', '=', row.id).execute();
     return toToken({ ...row, last_used_at: lastUsedAt });
   }
