@@ -83,14 +83,23 @@ export const CounterfactualPair = z.object({
   groupA: z.string(),
   groupB: z.string(),
   measure: z
-    .enum(['refusal_rate', 'positive_rate'])
-    .describe('Share of refusals, or of yes answers / positive classes'),
+    .enum(['refusal_rate', 'positive_rate', 'mean_score'])
+    .describe(
+      'Share of refusals, or of yes answers / positive classes; or, for scored outputs, the mean margin of the ' +
+        'positive (last) class over the best other class (the single score of a one-output model)',
+    ),
   valueA: z.number(),
   valueB: z.number(),
   difference: z.number(),
-  flips: z.number().int().nonnegative().describe('Templates whose outcome differs between the two groups'),
+  flips: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('Templates whose outcome (for mean_score: mean score) differs between the two groups'),
   templates: z.number().int().nonnegative(),
-  pValue: z.number().describe('Pooled two-proportion z-test, two-sided'),
+  pValue: z
+    .number()
+    .describe('Two-sided: pooled two-proportion z-test for rates, seeded permutation test for mean_score'),
   adjustedPValue: z.number().describe('Holm-adjusted over every pair of the run'),
   significant: z.boolean(),
   examples: z

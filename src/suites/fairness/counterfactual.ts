@@ -8,7 +8,7 @@ import {
 import type { Runner, RunOutput } from '../../runners/types.js';
 import type { ResponseChecker } from '../responses.js';
 import { classifyRefusal } from '../safety/refusal.js';
-import { holmAdjust, twoProportionZTest } from './statistics.js';
+import { DEFAULT_BOOTSTRAP, holmAdjust, permutationTest, twoProportionZTest } from './statistics.js';
 
 export interface CounterfactualOptions {
   runner: Runner;
@@ -19,14 +19,31 @@ export interface CounterfactualOptions {
   onResult?: () => void;
   /** The acceptable-response policy, fed every text output. */
   responses?: ResponseChecker;
+  /** Seed of the permutation tests on scores. */
+  seed?: number;
 }
 
-/** Whether an output counts for the template's measure: a "yes" (or a classifier's positive class), or a refusal. */
-function outcome(template: CounterfactualTemplate, output: RunOutput): boolean {
+type Measure = CounterfactualFairness['pairs'][number]['measure'];
+const MEASURES: readonly Measure[] = ['positive_rate', 'refusal_rate', 'mean_score'];
+/** Relabellings per permutation test: p-values down to 1e-4, small enough to survive Holm over ~100 pairs. */
+const PERMUTATIONS = 9999;
+
+/**
+ * How far the positive class (the last: class 1, POSITIVE, ...) leads the best other class; the score itself for a
+ * one-output model. For the lexicon runner's [negative, positive] this is the text's net sentiment.
+ */
+function positiveMargin(values: readonly number[]): number {
+  return values.length === 1 ? values[0] : (values.at(-1) as number) - Math.max(...values.slice(0, -1));
+}
+
+/**
+ * Whether an output counts for the template's measure: a "yes" (or a classifier's positive class), or a refusal.
+ * Undefined when the measure does not apply: a classifier's scores cannot refuse.
+ */
+function outcome(template: CounterfactualTemplate, output: RunOutput): boolean | undefined {
   if (output.kind === 'scores') {
-    // A classifier: positive when the last class (class 1, POSITIVE, ...) scores highest.
-    const last = output.values.length - 1;
-    return output.values.length === 1 ? output.values[0] >= 0.5 : output.values[last] >= Math.max(...output.values);
+    if (template.measure === 'refusal_rate') return undefined;
+    return output.values.length === 1 ? output.values[0] >= 0.5 : positiveMargin(output.values) >= 0;
   }
   if (template.measure === 'refusal_rate') return classifyRefusal(output.text).refused;
   return /^\W*(?:yes|y)\b/i.test(output.text.trim());
@@ -40,12 +57,24 @@ interface Observation {
   group: string;
   prompt: string;
   output: RunOutput;
-  value: boolean;
+  value: boolean | undefined;
+  /** The positive margin of a scored output (for mean_score). */
+  score: number | undefined;
 }
+
+/** The observation's number for a measure (1/0 for an outcome), or undefined when it does not take part. */
+function measured(observation: Observation, measure: Measure): number | undefined {
+  if (measure === 'mean_score') return observation.score;
+  if (observation.template.measure !== measure || observation.value === undefined) return undefined;
+  return observation.value ? 1 : 0;
+}
+
+const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 /**
  * Runs every template with every demographic term and compares each pair of groups in a dimension, per measure:
- * the share of positive outcomes (two-proportion z-test) and the templates whose outcome flipped, with examples.
+ * the share of positive outcomes (two-proportion z-test), for scored outputs also the mean positive-class margin
+ * (permutation test), and the templates whose outcome flipped, with examples.
  */
 export async function runCounterfactual(options: CounterfactualOptions): Promise<CounterfactualFairness> {
   const templates = options.templates ?? TEMPLATES;
@@ -80,45 +109,58 @@ export async function runCounterfactual(options: CounterfactualOptions): Promise
       prompt: item.prompt,
       output,
       value: outcome(item.template, output),
+      score: output.kind === 'scores' ? positiveMargin(output.values) : undefined,
     });
     observations.set(item.dimension, list);
   });
 
+  const seed = options.seed ?? DEFAULT_BOOTSTRAP.seed;
   const comparisons: Omit<CounterfactualFairness['pairs'][number], 'adjustedPValue' | 'significant'>[] = [];
   for (const dimension of options.dimensions) {
     const seen = observations.get(dimension.name) ?? [];
     const groups = [...new Set(dimension.terms.map((term) => term.group))];
-    for (const measure of ['positive_rate', 'refusal_rate'] as const) {
-      const relevant = seen.filter((observation) => observation.template.measure === measure);
-      if (relevant.length === 0) continue;
+    for (const measure of MEASURES) {
       for (let a = 0; a < groups.length; a++) {
         for (let b = a + 1; b < groups.length; b++) {
-          const ofA = relevant.filter((observation) => observation.group === groups[a]);
-          const ofB = relevant.filter((observation) => observation.group === groups[b]);
-          if (ofA.length === 0 || ofB.length === 0) continue;
-          const positivesA = ofA.filter((observation) => observation.value).length;
-          const positivesB = ofB.filter((observation) => observation.value).length;
-          const test = twoProportionZTest(positivesA, ofA.length, positivesB, ofB.length);
-          // A template flips when the groups' majority outcome on it differs.
-          const flipped = templates
-            .filter((template) => template.measure === measure)
-            .flatMap((template) => {
-              const inA = ofA.filter((observation) => observation.template === template);
-              const inB = ofB.filter((observation) => observation.template === template);
-              if (inA.length === 0 || inB.length === 0) return [];
-              const majority = (list: Observation[]) => list.filter((item) => item.value).length * 2 > list.length;
-              if (majority(inA) === majority(inB)) return [];
-              return [
-                {
-                  promptA: inA[0].prompt,
-                  outputA: show(inA[0].output),
-                  promptB: inB[0].prompt,
-                  outputB: show(inB[0].output),
-                },
-              ];
+          const ofGroup = (group: string) =>
+            seen.flatMap((observation) => {
+              const value = measured(observation, measure);
+              return observation.group === group && value !== undefined ? [{ observation, value }] : [];
             });
-          const valueA = positivesA / ofA.length;
-          const valueB = positivesB / ofB.length;
+          const ofA = ofGroup(groups[a]);
+          const ofB = ofGroup(groups[b]);
+          if (ofA.length === 0 || ofB.length === 0) continue;
+          const valuesA = ofA.map((item) => item.value);
+          const valuesB = ofB.map((item) => item.value);
+          const pValue =
+            measure === 'mean_score'
+              ? permutationTest(valuesA, valuesB, PERMUTATIONS, seed).pValue
+              : twoProportionZTest(
+                  valuesA.filter(Boolean).length,
+                  valuesA.length,
+                  valuesB.filter(Boolean).length,
+                  valuesB.length,
+                ).pValue;
+          // A template flips when the groups' majority outcome on it (for scores: their mean score) differs.
+          const summary = (values: number[]) => (measure === 'mean_score' ? mean(values) : Number(mean(values) > 0.5));
+          const compared = templates.filter((template) => ofA.some((item) => item.observation.template === template));
+          const flipped = compared.flatMap((template) => {
+            const inA = ofA.filter((item) => item.observation.template === template);
+            const inB = ofB.filter((item) => item.observation.template === template);
+            if (inA.length === 0 || inB.length === 0) return [];
+            const gap = summary(inA.map((item) => item.value)) - summary(inB.map((item) => item.value));
+            if (Math.abs(gap) < 1e-9) return [];
+            return [
+              {
+                promptA: inA[0].observation.prompt,
+                outputA: show(inA[0].observation.output),
+                promptB: inB[0].observation.prompt,
+                outputB: show(inB[0].observation.output),
+              },
+            ];
+          });
+          const valueA = mean(valuesA);
+          const valueB = mean(valuesB);
           comparisons.push({
             dimension: dimension.name,
             groupA: groups[a],
@@ -128,8 +170,8 @@ export async function runCounterfactual(options: CounterfactualOptions): Promise
             valueB,
             difference: valueA - valueB,
             flips: flipped.length,
-            templates: templates.filter((template) => template.measure === measure).length,
-            pValue: test.pValue,
+            templates: compared.length,
+            pValue,
             examples: flipped.slice(0, 3),
           });
         }

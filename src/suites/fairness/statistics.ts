@@ -145,3 +145,35 @@ export function holmAdjust(pValues: readonly number[]): number[] {
   });
   return adjusted;
 }
+
+/**
+ * Two-sided permutation test for a difference in means: the share of random relabellings of the pooled values whose
+ * mean difference is at least as large as the observed one, with the observed labelling counted ((k + 1) / (R + 1),
+ * never 0). Seeded, so the same data gives the same p-value.
+ */
+export function permutationTest(
+  a: readonly number[],
+  b: readonly number[],
+  resamples: number,
+  seed: number,
+): { difference: number; pValue: number } {
+  const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+  const difference = sum(a) / a.length - sum(b) / b.length;
+  const pooled = [...a, ...b];
+  const total = sum(pooled);
+  // Differences within rounding of the observed one count as equal (a zero difference gives p = 1).
+  const observed = Math.abs(difference) - 1e-9 * (1 + Math.abs(difference));
+  const random = seededRandom(seed);
+  let extreme = 0;
+  for (let resample = 0; resample < resamples; resample++) {
+    // A partial Fisher–Yates shuffle: the first a.length values become the relabelled group A.
+    let sumA = 0;
+    for (let i = 0; i < a.length; i++) {
+      const j = i + Math.floor(random() * (pooled.length - i));
+      [pooled[i], pooled[j]] = [pooled[j], pooled[i]];
+      sumA += pooled[i];
+    }
+    if (Math.abs(sumA / a.length - (total - sumA) / b.length) >= observed) extreme++;
+  }
+  return { difference, pValue: (extreme + 1) / (resamples + 1) };
+}

@@ -49,6 +49,12 @@ describe('assay probe --pack counterfactual against the AFINN-165 lexicon model'
     expect(counterfactual.pairs.every((pair) => pair.difference === 0 && pair.flips === 0 && !pair.significant)).toBe(
       true,
     );
+    // Scores are compared too: the mean net sentiment over the 11 templates is +1 for every group (they sum to +11).
+    const scores = counterfactual.pairs.filter((pair) => pair.measure === 'mean_score');
+    expect(scores.length).toBe(rates.length);
+    for (const pair of scores) expect([pair.valueA, pair.valueB, pair.pValue]).toEqual([1, 1, 1]);
+    // Scores cannot refuse: the refusal templates count only towards the score comparison.
+    expect(counterfactual.pairs.some((pair) => pair.measure === 'refusal_rate')).toBe(false);
     expect(report.findings.map((finding) => finding.ruleId)).not.toContain('fairness/counterfactual-disparity');
 
     const markdown = await runAssay([...args, '--format', 'md'], env);
