@@ -117,6 +117,38 @@ describe('assay rerun', () => {
     expect(stderr).toContain(`the model ${join(copy.folder, 'model.onnx')} changed since the recorded run`);
   }, 120_000);
 
+  it('reruns a suite file with relative paths from another folder, and refuses once the suite changed', async () => {
+    const folder = await tempFolder({
+      'suite.yaml': [
+        'name: credit',
+        'model: { kind: onnx, path: model.onnx }',
+        'dataset: { path: data.csv }',
+        'input: { kind: tensor }',
+        'expected: { column: label }',
+        'task: classification',
+        'metrics: { accuracy: { min: 0.7 } }',
+        'probes: { robustness: false }',
+      ].join('\n'),
+    });
+    for (const file of ['model.onnx', 'data.csv']) await copyFile(join(EXAMPLE, file), join(folder, file));
+    const report = join(folder, 'report.json');
+    const first = await runAssay(
+      ['eval', '--suite', join(folder, 'suite.yaml'), '--format', 'json', '--output', report, '--quiet'],
+      { ASSAY_HOME: folder },
+    );
+    expect(first.code).toBe(0);
+
+    // runAssay works in the project folder, not the suite's: the paths recorded are absolute.
+    const same = await runAssay(['rerun', report, '--format', 'json'], { ASSAY_HOME: folder });
+    expect(same.code).toBe(0);
+    expect((JSON.parse(same.stdout) as RerunJson).identical).toBe(true);
+
+    await appendFile(join(folder, 'suite.yaml'), 'description: edited after the run\n');
+    const changed = await runAssay(['rerun', report], { ASSAY_HOME: folder });
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain(`the suite ${join(folder, 'suite.yaml')} changed since the recorded run`);
+  }, 120_000);
+
   it('says what to do with a report that did not record the suite as run', async () => {
     const report = JSON.parse(await readFile(example.report, 'utf8')) as Report;
     delete report.evaluation?.suite.asRun;
