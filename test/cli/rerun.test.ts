@@ -1,7 +1,8 @@
 import { appendFile, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/report.js';
+import { startLlmServer } from '../fixtures/llm-server.js';
 import { logisticRegressionOnnx } from '../fixtures/onnx-builder.js';
 import { PROJECT_ROOT, runAssay, tempFolder } from '../helpers.js';
 
@@ -158,4 +159,40 @@ describe('assay rerun', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('the report does not record the suite as run');
   });
+});
+
+describe('assay rerun of an OpenAI-compatible endpoint on 127.0.0.1', () => {
+  const serverReady = startLlmServer();
+  afterAll(async () => (await serverReady).close());
+
+  it('asks the endpoint again instead of answering from the response cache', async () => {
+    const server = await serverReady;
+    const folder = await tempFolder({
+      'reviews.jsonl': ['rerun: a great film|POSITIVE', 'rerun: a dull film|NEGATIVE', 'rerun: good fun|NEGATIVE']
+        .map((line) => JSON.stringify({ text: line.split('|')[0], sentiment: line.split('|')[1] }))
+        .join('\n'),
+      'suite.yaml': [
+        'name: sentiment',
+        `model: { kind: openai-chat, url: "${server.url}/v1", model: tiny }`,
+        'dataset: { path: reviews.jsonl }',
+        'input: { kind: chat, column: text }',
+        'expected: { column: sentiment }',
+        'task: classification',
+        'probes: { edgeCases: false, robustness: false }',
+      ].join('\n'),
+    });
+    const report = join(folder, 'report.json');
+    const first = await runAssay(
+      ['eval', '--suite', join(folder, 'suite.yaml'), '--format', 'json', '--output', report, '--quiet'],
+      { ASSAY_HOME: folder },
+    );
+    expect(first.code).toBe(0);
+    expect(server.requests.get('rerun: a great film')).toHaveLength(1);
+
+    const { code, stdout } = await runAssay(['rerun', report], { ASSAY_HOME: folder });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^accuracy\s+0\.666667\s+0\.666667\s+0\s+equal$/m);
+    for (const prompt of ['rerun: a great film', 'rerun: a dull film', 'rerun: good fun'])
+      expect(server.requests.get(prompt)).toHaveLength(2);
+  }, 120_000);
 });
