@@ -16,6 +16,8 @@ export type Lexicon = Readonly<Record<string, number>>;
 /** Words of letters and digits, with inner apostrophes and hyphens kept ("can't", "cover-up"), lower-cased. */
 const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 const LARGEST_LEXICON_BYTES = 64 * 1024 * 1024;
+/** Phrase entries are tried at every word, longest first: a bound keeps scoring linear in the text. */
+const LONGEST_PHRASE_WORDS = 8;
 
 /**
  * Sums the lexicon scores of the words in `text`, taking the longest phrase entry first ("does not work" before
@@ -47,7 +49,9 @@ const phraseLengths = new WeakMap<Lexicon, number>();
 function phraseLength(lexicon: Lexicon): number {
   let longest = phraseLengths.get(lexicon);
   if (longest === undefined) {
-    longest = Math.max(1, ...Object.keys(lexicon).map((entry) => entry.split(' ').length));
+    // A loop, not Math.max(...keys): a large word list would overflow the argument stack.
+    longest = 1;
+    for (const entry of Object.keys(lexicon)) longest = Math.max(longest, entry.split(' ').length);
     phraseLengths.set(lexicon, longest);
   }
   return longest;
@@ -86,7 +90,12 @@ async function lexiconFile(path: string): Promise<{ lexicon: Lexicon; source: st
   for (const [word, score] of Object.entries(parsed)) {
     if (typeof score !== 'number' || !Number.isFinite(score))
       throw new RunnerConfigError(`${path}: the score of "${word}" is ${JSON.stringify(score)}, not a finite number`);
-    lexicon[word.toLowerCase()] = score;
+    const phrase = word.toLowerCase().trim().split(/\s+/);
+    if (phrase.length > LONGEST_PHRASE_WORDS)
+      throw new RunnerConfigError(
+        `${path}: the entry "${word.slice(0, 80)}" has more than ${LONGEST_PHRASE_WORDS} words`,
+      );
+    lexicon[phrase.join(' ')] = score;
   }
   return { lexicon, source: path };
 }

@@ -38,9 +38,10 @@ describe('lexicon sentiment runner', () => {
 
   it('takes a JSON word list as model.path and rejects one that is not word-to-number', async () => {
     const folder = await tempFolder({
-      'words.json': JSON.stringify({ Splendid: 2, 'not splendid': -2 }),
+      'words.json': JSON.stringify({ Splendid: 2, ' Not   splendid': -2 }),
       'broken.json': JSON.stringify({ good: 'very' }),
       'list.json': '["good"]',
+      'long.json': JSON.stringify({ 'one two three four five six seven eight nine': 1 }),
     });
     const runner = await createRunner({ kind: 'lexicon', path: 'words.json' }, folder);
     const [result] = await runner.run([{ id: '1', input: { kind: 'text', text: 'Splendid, not splendid' } }]);
@@ -52,6 +53,7 @@ describe('lexicon sentiment runner', () => {
     await expect(createRunner({ kind: 'lexicon', path: 'list.json' }, folder)).rejects.toBeInstanceOf(
       RunnerConfigError,
     );
+    await expect(createRunner({ kind: 'lexicon', path: 'long.json' }, folder)).rejects.toThrow(/more than 8 words/);
     await expect(createRunner({ kind: 'lexicon', path: 'missing.json' }, folder)).rejects.toThrow(
       /missing\.json: cannot read the lexicon/,
     );
