@@ -7,11 +7,9 @@ import { auditPlan, EVALUATION_RULES, NOT_ANALYSED_RULE_ID, RESPONSE_RULES, VERS
 import { applyRule, audit, reportWithoutFiles, ruleContext } from '../core/audit.js';
 import { Report } from '../core/report.js';
 import type { EvaluationSection } from '../core/sections/evaluation.js';
-import type { Severity } from '../core/severity.js';
 import { DEFAULT_LIMITS } from '../formats/analyse.js';
 import { TabularError } from '../formats/tabular/index.js';
 import { hashFile } from '../provenance/signing-digests.js';
-import type { OutputFormat } from '../report/index.js';
 import { createRunner, RunnerConfigError } from '../runners/index.js';
 import type { Runner, RunResult } from '../runners/types.js';
 import { loadDataset } from '../suites/dataset.js';
@@ -19,9 +17,9 @@ import { type Baseline, evaluate } from '../suites/evaluate.js';
 import type { Task } from '../suites/metrics.js';
 import { checkEachOutput, ResponseChecker } from '../suites/responses.js';
 import { type ModelSpec, Suite } from '../suites/schema.js';
-import { emit, policyFor } from './scan.js';
+import { emit, policyFor, type ReportCommandOptions } from './scan.js';
 
-export interface EvalOptions {
+export interface EvalOptions extends ReportCommandOptions {
   suite?: string;
   model?: string;
   data?: string;
@@ -38,12 +36,6 @@ export interface EvalOptions {
   seed?: string;
   probes: boolean;
   record?: boolean;
-  format: OutputFormat;
-  output?: string;
-  policy?: string;
-  failOn?: Severity;
-  quiet?: boolean;
-  progress: boolean;
 }
 
 /** A problem with what the user asked for (exit 2, with a message saying what to change). */

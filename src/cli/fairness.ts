@@ -11,9 +11,9 @@ import { RunnerConfigError } from '../runners/index.js';
 import { onnxRunner } from '../runners/onnx.js';
 import { DEFAULT_BOOTSTRAP } from '../suites/fairness/statistics.js';
 import { FairnessDataError, type ModelPredictions, tabularFairness } from '../suites/fairness/tabular.js';
-import { emit, policyFor } from './scan.js';
+import { emit, policyFor, type ReportCommandOptions } from './scan.js';
 
-export interface FairnessOptions {
+export interface FairnessOptions extends Omit<ReportCommandOptions, 'progress'> {
   data: string;
   label: string;
   prediction?: string;
@@ -29,11 +29,6 @@ export interface FairnessOptions {
   threshold?: string[];
   resamples?: string;
   seed?: string;
-  format: OutputFormat;
-  output?: string;
-  policy?: string;
-  failOn?: Severity;
-  quiet?: boolean;
 }
 
 /** A flag the user must change (exit 2). */

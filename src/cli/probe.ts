@@ -8,10 +8,8 @@ import { SAFETY_RULES } from '../checks/safety/probes.js';
 import { applyRule, reportWithoutFiles, ruleContext } from '../core/audit.js';
 import type { Finding } from '../core/finding.js';
 import type { ReportSections } from '../core/report.js';
-import type { Severity } from '../core/severity.js';
 import { DEFAULT_LIMITS } from '../formats/analyse.js';
 import { dimensions, TEMPLATES } from '../knowledge/probes/counterfactual-v1.js';
-import type { OutputFormat } from '../report/index.js';
 import { createRunner, RunnerConfigError } from '../runners/index.js';
 import type { Runner } from '../runners/types.js';
 import { runCounterfactual } from '../suites/fairness/counterfactual.js';
@@ -20,9 +18,9 @@ import { ResponseChecker } from '../suites/responses.js';
 import { loadPack, PackError } from '../suites/safety/packs.js';
 import { runProbes } from '../suites/safety/run.js';
 import { ModelSpec } from '../suites/schema.js';
-import { emit, policyFor } from './scan.js';
+import { emit, policyFor, type ReportCommandOptions } from './scan.js';
 
-export interface ProbeOptions {
+export interface ProbeOptions extends ReportCommandOptions {
   endpoint?: string;
   model?: string;
   /** openai-chat (default), openai-completions, ollama-chat, ollama-generate. */
@@ -40,12 +38,6 @@ export interface ProbeOptions {
   judgeModel?: string;
   judgeApi: string;
   judgeApiKeyEnv?: string;
-  format: OutputFormat;
-  output?: string;
-  policy?: string;
-  failOn?: Severity;
-  quiet?: boolean;
-  progress: boolean;
 }
 
 /** A flag the user must change (exit 2). */

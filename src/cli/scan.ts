@@ -15,15 +15,19 @@ import { resolveTarget } from '../targets/resolve.js';
 import { progressReporter } from './progress.js';
 import { recordReports } from './record.js';
 
-export interface ScanOptions {
-  /** `scan` runs the artifact pillars only; `audit` runs everything that applies. */
-  command: 'scan' | 'audit';
+/** What every command that writes a report takes: format, destination, policy, gate threshold, verbosity. */
+export interface ReportCommandOptions {
   format: OutputFormat;
   output?: string;
   policy?: string;
   failOn?: Severity;
   quiet?: boolean;
   progress: boolean;
+}
+
+export interface ScanOptions extends ReportCommandOptions {
+  /** `scan` runs the artifact pillars only; `audit` runs everything that applies. */
+  command: 'scan' | 'audit';
   /** Read tensor data for weight sanity checks. */
   deep?: boolean;
   /** Folder of ancestors' cards (`<org>/<name>/README.md`) for the licence lineage (`audit` only). */
