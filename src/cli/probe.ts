@@ -165,6 +165,7 @@ export async function runProbe(options: ProbeOptions): Promise<number> {
         runner,
         dimensions: terms,
         alpha: policy.fairness.counterfactualAlpha,
+        seed,
         responses,
         onResult: progressLine(
           options,
