@@ -175,7 +175,8 @@ function flagsOf(
       .map((signal) => `language_creators: ${signal.value}`),
   ];
   const unknown = datasets.filter((dataset) => !dataset.known).map((dataset) => dataset.id);
-  if (datasets.length === 0) unknown.push(card ? 'the model card names no training data' : 'no model card metadata (README.md front matter)');
+  if (datasets.length === 0)
+    unknown.push(card ? 'the model card names no training data' : 'no model card metadata (README.md front matter)');
 
   raise('gdpr-lawful-basis', [...personal, ...filesWithPersonalData]);
   raise('gdpr-special-categories', [...special, ...tagSignals('special')]);
