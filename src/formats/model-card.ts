@@ -3,7 +3,7 @@
  * training data and task metadata. Parsed as data only (no tags, no custom types, aliases capped); judging it is the
  * compliance and provenance rules' job.
  */
-import type { TextInput, TextInspector } from './plugins.js';
+import type { TextInspector } from './plugins.js';
 
 export interface ModelCardFields {
   license?: string;

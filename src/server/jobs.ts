@@ -73,7 +73,7 @@ export interface RunJobDependencies {
  */
 export async function runAuditJob(job: AuditJob, { store, notifier, progress }: RunJobDependencies): Promise<void> {
   const stored = await store.getAudit(job.auditId);
-  if (!stored || stored.status !== 'running') return;
+  if (stored?.status !== 'running') return;
   try {
     const previous = (await store.listAudits({ model: job.model, status: 'finished', limit: 1 }))[0];
     const policy = job.policy ? await loadPolicy(job.policy) : DEFAULT_POLICY;
