@@ -17,6 +17,7 @@ import {
   type TabularFormat,
   tabularFormat,
 } from '../formats/tabular/index.js';
+import { isMissing } from '../formats/tabular/nulls.js';
 import type { ColumnSide } from './drift.js';
 import { type NumericSample, OTHER_CATEGORY, type Sample } from './samples.js';
 import { FrequentItems, FrequentState } from './sketches/frequent.js';
@@ -109,7 +110,7 @@ class ColumnProfiler {
 
   add(cell: Cell | undefined): void {
     this.rows += 1;
-    if (cell === null || cell === undefined || (typeof cell === 'number' && Number.isNaN(cell))) {
+    if (isMissing(cell)) {
       this.nulls += 1;
       return;
     }

@@ -94,17 +94,21 @@ export const RunnerSettings = z.object({
 export type RunnerSettings = z.infer<typeof RunnerSettings>;
 
 /** What the report records about the runner (reproducibility): never secrets such as API keys. */
+/** Every runner Assay has, as suites and reports name them. */
+export const RunnerKind = z.enum([
+  'onnx',
+  'transformers',
+  'lexicon',
+  'openai-chat',
+  'openai-completions',
+  'ollama-chat',
+  'ollama-generate',
+  'http',
+]);
+export type RunnerKind = z.infer<typeof RunnerKind>;
+
 export const RunnerDescription = z.object({
-  kind: z.enum([
-    'onnx',
-    'transformers',
-    'lexicon',
-    'openai-chat',
-    'openai-completions',
-    'ollama-chat',
-    'ollama-generate',
-    'http',
-  ]),
+  kind: RunnerKind,
   model: z.string().describe('Model file, folder or name the runner addresses'),
   modelDigest: z.string().optional().describe('sha256 of the model file, for local runners'),
   endpoint: z.string().optional().describe('Base URL of the endpoint, for HTTP runners'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunnerSettings } from '../runners/types.js';
+import { RunnerKind, RunnerSettings } from '../runners/types.js';
 
 const Bound = z
   .object({ min: z.number().optional(), max: z.number().optional() })
@@ -7,20 +7,9 @@ const Bound = z
 
 export const ModelSpec = z
   .object({
-    kind: z
-      .enum([
-        'onnx',
-        'transformers',
-        'lexicon',
-        'openai-chat',
-        'openai-completions',
-        'ollama-chat',
-        'ollama-generate',
-        'http',
-      ])
-      .describe(
-        'Which runner: a local ONNX file, a local Transformers.js folder, a sentiment word list, or an HTTP endpoint',
-      ),
+    kind: RunnerKind.describe(
+      'Which runner: a local ONNX file, a local Transformers.js folder, a sentiment word list, or an HTTP endpoint',
+    ),
     path: z
       .string()
       .optional()

@@ -1,3 +1,4 @@
+import { isMissing } from './nulls.js';
 import type { Cell } from './types.js';
 
 /**
@@ -109,7 +110,7 @@ export class ColumnBuilder {
 
   add(cell: Cell | undefined): void {
     this.rows += 1;
-    if (cell === null || cell === undefined || (typeof cell === 'number' && Number.isNaN(cell))) {
+    if (isMissing(cell)) {
       this.nulls += 1;
       return;
     }

@@ -23,3 +23,8 @@ export const NULL_TOKENS: ReadonlySet<string> = new Set([
   'nan',
   'null',
 ]);
+
+/** A cell that counts as missing once read: no value, JSON null, or a NaN the reader produced. */
+export function isMissing(cell: unknown): cell is null | undefined {
+  return cell === null || cell === undefined || (typeof cell === 'number' && Number.isNaN(cell));
+}
