@@ -1,5 +1,4 @@
 /** Composition root: the built-in rules and the version, handed to the pipeline by the CLI. */
-import { createRequire } from 'node:module';
 import { COMPLIANCE_MODEL_RULES, complianceSection } from './checks/compliance/index.js';
 import { PERSONAL_DATA_RULES } from './checks/compliance/personal-data.js';
 import { PRIVACY_MODEL_RULES, privacySection } from './checks/compliance/privacy.js';
@@ -22,9 +21,7 @@ import type { ResponsesSection } from './core/sections/responses.js';
 import type { SafetySection } from './core/sections/safety.js';
 import type { Artifact } from './formats/facts.js';
 
-const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
-
-export const VERSION: string = packageJson.version;
+export { VERSION } from './version.js';
 /** Every built-in rule, keyed by its stable id (the registry refuses duplicates). */
 export const BUILT_IN_RULES = new RuleRegistry<Artifact>([...SECURITY_RULES, ...HUB_RULES, ...MODEL_CARD_RULES]);
 /** Rules that judge the whole model at once (cross-file checks). */

@@ -19,10 +19,10 @@ import { type ColumnSide, compareColumns, DriftInputError, type DriftOptions } f
 import { DRIFT_METHOD_NAMES, type DriftMethod, isDriftMethod } from '../monitor/methods.js';
 import { DatasetProfile, profileColumnSides, profileFiles } from '../monitor/profile.js';
 import { sampleFromColumn } from '../monitor/samples.js';
+import type { DRIFT_FORMATS } from '../report/formats.js';
 import { type OutputFormat, render } from '../report/index.js';
 import { loadProfile, ProfileInputError } from './profile.js';
 
-export const DRIFT_FORMATS = ['text', 'json', 'html', 'md'] as const;
 export const DRIFT_EXIT = { noDrift: 0, drift: 1, error: 2 } as const;
 /** Kind of the store documents holding drift baselines. */
 export const DRIFT_PROFILE_KIND = 'drift-profile';

@@ -1,31 +1,9 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { builtInRuleMetas, VERSION } from '../assay.js';
-import { ConfigError } from '../core/config.js';
-import { PolicyError } from '../core/policy.js';
 import { SEVERITIES } from '../core/severity.js';
-import { ReportSignatureError } from '../provenance/report-signature.js';
-import { OUTPUT_FORMATS } from '../report/index.js';
-import { StoreError } from '../store/open.js';
-import { TargetError } from '../targets/local.js';
-import { runDbStatus, runDbUpdate } from './db.js';
-import { runDiff } from './diff.js';
-import { DRIFT_FORMATS, runDrift } from './drift.js';
-import { isEvalUserError, runEval } from './eval.js';
-import { isFairnessUserError, runFairness } from './fairness.js';
-import { runHistory } from './history.js';
-import { runInit } from './init.js';
-import { runLog, runLogVerify } from './log.js';
-import { runLock, runVerify } from './pin.js';
-import { isProbeUserError, runProbe } from './probe.js';
-import { runProfile } from './profile.js';
-import { runReportSign, runReportVerify } from './report-sign.js';
-import { runRerun } from './rerun.js';
-import { runRules } from './rules.js';
-import { runCacheScan, runScan } from './scan.js';
-import { runServe, runTokenCreate, runTokenList, runTokenRevoke, runWorker, UsageError } from './serve.js';
-import { runShow } from './show.js';
-import { runSign } from './sign.js';
+import { UserError } from '../core/user-error.js';
+import { DRIFT_FORMATS, OUTPUT_FORMATS } from '../report/formats.js';
+import { VERSION } from '../version.js';
 import { positiveInteger } from './table.js';
 
 export const EXIT = { pass: 0, gateFailed: 1, error: 2 } as const;
@@ -72,8 +50,8 @@ for (const [name, description] of [
     )
     .action(async (targets: string[], flags) => {
       const options = { ...flags, command: name };
-      if (options.hfCache) process.exitCode = await runCacheScan(options);
-      else if (targets.length > 0) process.exitCode = await runScan(targets, options);
+      if (options.hfCache) process.exitCode = await (await import('./scan.js')).runCacheScan(options);
+      else if (targets.length > 0) process.exitCode = await (await import('./scan.js')).runScan(targets, options);
       else {
         process.stderr.write(
           `assay: ${name} needs a target (a file, a folder or hf://org/name@revision) or --hf-cache\n`,
@@ -87,7 +65,8 @@ program
   .command('rules')
   .description('list the built-in rules with their default severity')
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'md']).default('text'))
-  .action((options: { format: 'text' | 'json' | 'md' }) => {
+  .action(async (options: { format: 'text' | 'json' | 'md' }) => {
+    const [{ runRules }, { builtInRuleMetas }] = await Promise.all([import('./rules.js'), import('../assay.js')]);
     process.stdout.write(runRules(builtInRuleMetas(), options.format));
   });
 
@@ -98,7 +77,7 @@ program
   .option('-o, --output <file>', 'where to write the lock (default: assay.lock inside the target folder)')
   .option('-q, --quiet', 'print nothing')
   .action(async (target: string, options) => {
-    process.exitCode = await runLock(target, options);
+    process.exitCode = await (await import('./pin.js')).runLock(target, options);
   });
 
 program
@@ -119,7 +98,7 @@ program
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('-q, --quiet', 'print nothing; the exit code tells the verdict')
   .action(async (target: string, options) => {
-    process.exitCode = await runVerify(target, options);
+    process.exitCode = await (await import('./pin.js')).runVerify(target, options);
   });
 
 program
@@ -131,7 +110,7 @@ program
   .option('--ignore-paths <path...>', 'files or folders the signature leaves out')
   .option('-q, --quiet', 'print nothing')
   .action(async (target: string, options) => {
-    process.exitCode = await runSign(target, options);
+    process.exitCode = await (await import('./sign.js')).runSign(target, options);
   });
 
 const db = program
@@ -149,12 +128,12 @@ db.command('update')
   )
   .option('-q, --quiet', 'print nothing')
   .action(async (options) => {
-    process.exitCode = await runDbUpdate(options);
+    process.exitCode = await (await import('./db.js')).runDbUpdate(options);
   });
 db.command('status')
   .description('what the advisory cache holds: records per ecosystem and the newest modified date')
   .action(async () => {
-    process.exitCode = await runDbStatus();
+    process.exitCode = await (await import('./db.js')).runDbStatus();
   });
 
 program
@@ -167,7 +146,7 @@ program
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('-q, --quiet', 'print nothing; the exit code tells whether they differ')
   .action(async (a: string, b: string, options) => {
-    process.exitCode = await runDiff(a, b, options);
+    process.exitCode = await (await import('./diff.js')).runDiff(a, b, options);
   });
 
 program
@@ -179,7 +158,7 @@ program
   .option('-n, --limit <n>', 'at most this many audits', positiveInteger, 50)
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
   .action(async (model: string | undefined, options) => {
-    process.exitCode = await runHistory(model, options);
+    process.exitCode = await (await import('./history.js')).runHistory(model, options);
   });
 
 program
@@ -189,7 +168,7 @@ program
   .addOption(new Option('-f, --format <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
   .option('-o, --output <file>', 'write the report to a file instead of standard output')
   .action(async (id: string, options) => {
-    process.exitCode = await runShow(id, options);
+    process.exitCode = await (await import('./show.js')).runShow(id, options);
   });
 
 const log = program
@@ -198,7 +177,7 @@ const log = program
   .option('-n, --limit <n>', 'only the last n entries', positiveInteger)
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
   .action(async (options) => {
-    process.exitCode = await runLog(options);
+    process.exitCode = await (await import('./log.js')).runLog(options);
   });
 log
   .command('verify')
@@ -206,7 +185,7 @@ log
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('-q, --quiet', 'print nothing; the exit code tells')
   .action(async (options) => {
-    process.exitCode = await runLogVerify(options);
+    process.exitCode = await (await import('./log.js')).runLogVerify(options);
   });
 
 const report = program.command('report').description('sign and verify JSON reports (ed25519, canonical JSON)');
@@ -218,7 +197,7 @@ report
   .option('-o, --output <file>', 'where to write the signature (default: <report>.sig)')
   .option('-q, --quiet', 'print nothing')
   .action(async (file: string, options) => {
-    process.exitCode = await runReportSign(file, options);
+    process.exitCode = await (await import('./report-sign.js')).runReportSign(file, options);
   });
 report
   .command('verify')
@@ -228,7 +207,7 @@ report
   .requiredOption('-k, --key <pem>', 'the signer ed25519 public key')
   .option('-q, --quiet', 'print nothing; the exit code tells')
   .action(async (file: string, options) => {
-    process.exitCode = await runReportVerify(file, options);
+    process.exitCode = await (await import('./report-sign.js')).runReportVerify(file, options);
   });
 
 program
@@ -263,9 +242,9 @@ program
   .option('--no-progress', 'no progress display on standard error')
   .action(async (options) => {
     try {
-      process.exitCode = await runEval(options);
+      process.exitCode = await (await import('./eval.js')).runEval(options);
     } catch (error) {
-      if (!isEvalUserError(error)) throw error;
+      if (!(await import('./eval.js')).isEvalUserError(error)) throw error;
       process.stderr.write(`assay eval: ${(error as Error).message}\n`);
       process.exitCode = EXIT.error;
     }
@@ -284,9 +263,9 @@ program
   .option('--no-progress', 'no progress display on standard error')
   .action(async (reference: string, options) => {
     try {
-      process.exitCode = await runRerun(reference, options);
+      process.exitCode = await (await import('./rerun.js')).runRerun(reference, options);
     } catch (error) {
-      if (!isEvalUserError(error)) throw error;
+      if (!(await import('./eval.js')).isEvalUserError(error)) throw error;
       process.stderr.write(`assay rerun: ${(error as Error).message}\n`);
       process.exitCode = EXIT.error;
     }
@@ -324,9 +303,9 @@ program
   .option('--no-progress', 'no progress display on standard error')
   .action(async (options) => {
     try {
-      process.exitCode = await runProbe(options);
+      process.exitCode = await (await import('./probe.js')).runProbe(options);
     } catch (error) {
-      if (!isProbeUserError(error)) throw error;
+      if (!(await import('./probe.js')).isProbeUserError(error)) throw error;
       process.stderr.write(`assay probe: ${(error as Error).message}\n`);
       process.exitCode = EXIT.error;
     }
@@ -363,9 +342,9 @@ program
   .option('-q, --quiet', 'print nothing; the exit code tells the verdict')
   .action(async (options) => {
     try {
-      process.exitCode = await runFairness(options);
+      process.exitCode = await (await import('./fairness.js')).runFairness(options);
     } catch (error) {
-      if (!isFairnessUserError(error)) throw error;
+      if (!(await import('./fairness.js')).isFairnessUserError(error)) throw error;
       process.stderr.write(`assay fairness: ${(error as Error).message}\n`);
       process.exitCode = EXIT.error;
     }
@@ -398,7 +377,7 @@ program
   .option('-o, --output <file>', 'write the report to a file instead of standard output')
   .option('-q, --quiet', 'print nothing; the exit code tells whether the dataset drifted')
   .action(async (options) => {
-    process.exitCode = await runDrift(options);
+    process.exitCode = await (await import('./drift.js')).runDrift(options);
   });
 
 program
@@ -409,7 +388,7 @@ program
   .option('--merge <profile.json...>', 'merge these profiles in as well')
   .option('-q, --quiet', 'print nothing on standard error')
   .action(async (data: string[], options) => {
-    process.exitCode = await runProfile(data, options);
+    process.exitCode = await (await import('./profile.js')).runProfile(data, options);
   });
 
 program
@@ -419,7 +398,7 @@ program
   .option('--force', 'overwrite existing files')
   .option('-q, --quiet', 'print nothing')
   .action(async (dir: string, options) => {
-    process.exitCode = await runInit({ ...options, dir });
+    process.exitCode = await (await import('./init.js')).runInit({ ...options, dir });
   });
 
 program
@@ -435,7 +414,7 @@ program
   .option('--concurrency <n>', 'audits run at the same time', '2')
   .option('--no-worker', 'run no audits here: leave them to `assay worker` processes (PostgreSQL store)')
   .action(async (options) => {
-    process.exitCode = await runServe(options);
+    process.exitCode = await (await import('./serve.js')).runServe(options);
   });
 
 program
@@ -444,7 +423,7 @@ program
   .option('--concurrency <n>', 'audits run at the same time', '1')
   .option('--config <file>', 'project config: where alerts about the audits this worker runs go')
   .action(async (options) => {
-    process.exitCode = await runWorker(options);
+    process.exitCode = await (await import('./serve.js')).runWorker(options);
   });
 
 const token = program.command('token').description('API tokens for assay serve (only their hashes are stored)');
@@ -454,20 +433,20 @@ token
   .requiredOption('--name <name>', 'who or what uses it, e.g. deploy-pipeline')
   .option('--scopes <list>', 'comma-separated: read, write, admin', 'read')
   .action(async (options) => {
-    process.exitCode = await runTokenCreate(options);
+    process.exitCode = await (await import('./serve.js')).runTokenCreate(options);
   });
 token
   .command('list')
   .description('list tokens (never their values)')
   .action(async () => {
-    process.exitCode = await runTokenList();
+    process.exitCode = await (await import('./serve.js')).runTokenList();
   });
 token
   .command('revoke')
   .description('revoke a token by id')
   .argument('<id>')
   .action(async (id: string) => {
-    process.exitCode = await runTokenRevoke(id);
+    process.exitCode = await (await import('./serve.js')).runTokenRevoke(id);
   });
 
 try {
@@ -478,14 +457,7 @@ try {
     process.exitCode = EXIT.pass;
   } else if (code?.startsWith('commander.')) {
     process.exitCode = EXIT.error;
-  } else if (
-    error instanceof PolicyError ||
-    error instanceof TargetError ||
-    error instanceof ConfigError ||
-    error instanceof UsageError ||
-    error instanceof StoreError ||
-    error instanceof ReportSignatureError
-  ) {
+  } else if (error instanceof UserError) {
     process.stderr.write(`assay: ${error.message}\n`);
     process.exitCode = EXIT.error;
   } else {

@@ -13,7 +13,6 @@ import { useOnlineAdvisories } from '../supply-chain/osv-api.js';
 import { hubCacheDir, listCachedModels } from '../targets/hf-cache.js';
 import { resolveTarget } from '../targets/resolve.js';
 import { progressReporter } from './progress.js';
-import { recordReports } from './record.js';
 
 /** What every command that writes a report takes: format, destination, policy, gate threshold, verbosity. */
 export interface ReportCommandOptions {
@@ -56,7 +55,7 @@ export async function runScan(targets: readonly string[], options: ScanOptions):
   }
   const reports = audited.map(({ report }) => report);
   await emit(reports, options);
-  const recorded = options.store ? await recordReports(audited, options) : 0;
+  const recorded = options.store ? await recordInStore(audited, options) : 0;
   return worstExitCode([...reports.map((report) => report.gate.exitCode), recorded]);
 }
 
@@ -85,7 +84,7 @@ export async function runCacheScan(options: ScanOptions): Promise<number> {
   if (reports.length === 0 && !options.quiet)
     process.stderr.write(`assay: no models in the cache at ${hubCacheDir()}\n`);
   await emit(reports, options);
-  const recorded = options.store ? await recordReports(audited, options) : 0;
+  const recorded = options.store ? await recordInStore(audited, options) : 0;
   return worstExitCode([...reports.map((report) => report.gate.exitCode), recorded]);
 }
 
@@ -165,4 +164,9 @@ export async function emit(reports: Report[], options: Pick<ScanOptions, 'format
   } else if (!options.quiet) {
     process.stdout.write(rendered);
   }
+}
+
+/** The store (SQLite or PostgreSQL drivers) is loaded only when a run is recorded: plain scans start faster. */
+async function recordInStore(...args: Parameters<typeof import('./record.js').recordReports>): Promise<number> {
+  return (await import('./record.js')).recordReports(...args);
 }

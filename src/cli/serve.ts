@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../core/config.js';
+import { UserError } from '../core/user-error.js';
 import { runAuditJob } from '../server/jobs.js';
 import { alertNotifier } from '../server/notify.js';
 import { jobQueue, type ServiceOptions, startService } from '../server/service.js';
@@ -90,7 +91,7 @@ function queueSettings(): ServiceOptions['queue'] {
   };
 }
 
-export class UsageError extends Error {}
+export class UsageError extends UserError {}
 
 /** `assay token create|list|revoke`: bearer tokens for the API; only their hashes are stored. */
 export async function runTokenCreate(options: { name: string; scopes: string }): Promise<number> {

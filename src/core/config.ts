@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DriftMethodName } from './sections/drift.js';
 import { Severity } from './severity.js';
+import { UserError } from './user-error.js';
 import { loadYamlFile } from './yaml-file.js';
 
 /**
@@ -104,7 +105,7 @@ export const Config = z
   .strict();
 export type Config = z.infer<typeof Config>;
 
-export class ConfigError extends Error {}
+export class ConfigError extends UserError {}
 
 /** Loads a YAML or JSON config; errors name the file and the offending key. */
 export function loadConfig(path: string): Promise<Config> {

@@ -3,6 +3,7 @@ import { FairnessPolicy } from './sections/fairness.js';
 import { ResponsePolicy } from './sections/responses.js';
 import { SafetyPolicy } from './sections/safety.js';
 import { Severity } from './severity.js';
+import { UserError } from './user-error.js';
 import { loadYamlFile } from './yaml-file.js';
 
 /** How the team means to use the model; the compliance engine decides each licence in the lineage against it. */
@@ -69,7 +70,7 @@ export type Policy = z.infer<typeof Policy>;
 
 export const DEFAULT_POLICY: Policy = Policy.parse({});
 
-export class PolicyError extends Error {}
+export class PolicyError extends UserError {}
 
 /** Loads a YAML or JSON policy file; errors name the file and the offending key. */
 export function loadPolicy(path: string): Promise<Policy> {

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { z } from 'zod';
+import { UserError } from '../core/user-error.js';
 import { canonicalDigest, canonicalJson } from '../store/canonical-json.js';
 
 /**
@@ -19,7 +20,7 @@ export const ReportSignature = z.object({
 });
 export type ReportSignature = z.infer<typeof ReportSignature>;
 
-export class ReportSignatureError extends Error {}
+export class ReportSignatureError extends UserError {}
 
 export function signReport(report: unknown, privateKeyPem: string, now: Date = new Date()): ReportSignature {
   const key = ed25519Key(() => createPrivateKey(privateKeyPem), 'private');

@@ -1,6 +1,7 @@
 import type { Report } from '../core/report.js';
 import type { RuleMeta } from '../core/rule.js';
 import { renderCycloneDx } from './cyclonedx.js';
+import type { OutputFormat } from './formats.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
@@ -9,34 +10,16 @@ import { renderSarif } from './sarif.js';
 import { renderSpdx } from './spdx.js';
 import { renderText } from './text.js';
 
+export { isOutputFormat, OUTPUT_EXTENSIONS, OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 export { escapeHtml, renderHtml } from './html.js';
 export { renderJson } from './json.js';
 export { escapeMarkdown, renderMarkdown } from './markdown.js';
 export { findingFingerprint, renderSarif } from './sarif.js';
 export { compareFindings, renderText, summaryLine } from './text.js';
 
-export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'html', 'md', 'junit', 'cyclonedx', 'spdx'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-/** The usual file extension for each format, for callers that name output files. */
-export const OUTPUT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = {
-  text: '.txt',
-  json: '.json',
-  sarif: '.sarif',
-  html: '.html',
-  md: '.md',
-  junit: '.junit.xml',
-  cyclonedx: '.cdx.json',
-  spdx: '.spdx.json',
-};
-
 export interface RenderOptions {
   /** ANSI colour in the text format; ignored by the others. Off by default. */
   color?: boolean;
-}
-
-export function isOutputFormat(value: string): value is OutputFormat {
-  return (OUTPUT_FORMATS as readonly string[]).includes(value);
 }
 
 /** Renders the report in one format. Pure: same report and rules, same string. */

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { UserError } from '../core/user-error.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
@@ -16,7 +17,7 @@ export type StoreLocation =
       schema?: string;
     };
 
-export class StoreError extends Error {}
+export class StoreError extends UserError {}
 
 /** How long a SQLite writer waits for another process's write to finish before giving up. */
 const SQLITE_BUSY_TIMEOUT_MS = 15_000;

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
+import { UserError } from '../core/user-error.js';
 import { Analyser, type AnalysisLimits, DEFAULT_LIMITS } from '../formats/analyse.js';
 import type { Artifact, FormatName } from '../formats/facts.js';
 import { EXTENSION_FORMATS } from '../formats/sniff.js';
@@ -42,7 +43,7 @@ export interface Progress {
   done: number;
 }
 
-export class TargetError extends Error {}
+export class TargetError extends UserError {}
 
 /** Folders that hold tool state rather than the model: a git clone's objects duplicate its files. */
 const ALWAYS_IGNORED = ['.git/**'];
