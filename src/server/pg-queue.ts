@@ -36,7 +36,8 @@ export class PostgresQueue implements JobQueue {
     this.boss.on('error', (error) => process.stderr.write(`assay: job queue: ${error.message}\n`));
   }
 
-  private ready(): Promise<void> {
+  /** Creates pg-boss's tables and the queue once (every other method waits for it). */
+  ready(): Promise<void> {
     this.started ??= (async () => {
       await this.boss.start();
       await this.boss.createQueue(QUEUE, {

@@ -58,10 +58,14 @@ describe.runIf(postgres)('audits spread over workers sharing one PostgreSQL', ()
       maintenanceIntervalSeconds: 1,
     });
     try {
+      // The queue's tables exist before the workers start, so they do not race to create them.
+      await queue.ready();
       const first = startWorker(location);
       const second = startWorker(location);
-      await until('both workers to start', () =>
-        first.stderr().includes('waiting') && second.stderr().includes('waiting') ? true : undefined,
+      await until(
+        'both workers to start',
+        () => (first.stderr().includes('waiting') && second.stderr().includes('waiting') ? true : undefined),
+        180,
       );
       const started = await store.startAudit({ command: 'scan', model: 'big-model' });
       await queue.submit({ auditId: started.id, model: 'big-model', target, command: 'scan' });
@@ -98,5 +102,5 @@ describe.runIf(postgres)('audits spread over workers sharing one PostgreSQL', ()
       await client.query(`drop schema if exists ${location.schema}_jobs cascade`);
       await client.end();
     }
-  }, 180_000);
+  }, 400_000);
 });
