@@ -11,12 +11,13 @@ import { DEFAULT_LIMITS } from '../formats/analyse.js';
 import { TabularError } from '../formats/tabular/index.js';
 import { hashFile } from '../provenance/signing-digests.js';
 import { createRunner, RunnerConfigError } from '../runners/index.js';
-import type { Runner, RunResult } from '../runners/types.js';
-import { loadDataset } from '../suites/dataset.js';
-import { type Baseline, evaluate } from '../suites/evaluate.js';
+import type { Runner } from '../runners/types.js';
+import { datasetCases, summariseDataset } from '../suites/dataset.js';
+import { type Baseline, EvaluationInterrupted, evaluate } from '../suites/evaluate.js';
 import type { Task } from '../suites/metrics.js';
 import { checkEachOutput, ResponseChecker } from '../suites/responses.js';
 import { type ModelSpec, Suite } from '../suites/schema.js';
+import { interruptOnSignal, type OpenJournal, openJournal, progressLine, runKey } from './eval-run.js';
 import { emit, policyFor, type ReportCommandOptions } from './scan.js';
 
 export interface EvalOptions extends ReportCommandOptions {
@@ -36,7 +37,14 @@ export interface EvalOptions extends ReportCommandOptions {
   seed?: string;
   probes: boolean;
   record?: boolean;
+  /** Reuse the finished cases of an interrupted run of the same cases. */
+  resume?: boolean;
+  /** Keep every case's result in this JSON Lines file. */
+  results?: string;
 }
+
+/** The conventional exit status of a command stopped by Ctrl-C (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
 
 /** A problem with what the user asked for (exit 2, with a message saying what to change). */
 export class EvalUsageError extends Error {}
@@ -53,7 +61,15 @@ export interface EvalPlan {
 export async function runEval(options: EvalOptions): Promise<number> {
   const { suite, baseDir, suitePath } = await suiteFor(options);
   const plan = { suite, baseDir, suitePath, modelSpec: modelSpecFor(options, suite) };
-  const { report, model } = await evaluatePlan(plan, options);
+  let evaluated: Awaited<ReturnType<typeof evaluatePlan>>;
+  try {
+    evaluated = await evaluatePlan(plan, options);
+  } catch (error) {
+    if (!(error instanceof EvaluationInterrupted)) throw error;
+    if (!options.quiet) process.stderr.write(`assay eval: ${error.message}\n`);
+    return EXIT_INTERRUPTED;
+  }
+  const { report, model } = evaluated;
   if (options.record) await recordInStore(report, model, options);
   await emit([report], options);
   return report.gate.exitCode;
@@ -65,25 +81,26 @@ export async function runEval(options: EvalOptions): Promise<number> {
  */
 export async function evaluatePlan(
   plan: EvalPlan,
-  options: Pick<EvalOptions, 'baseline' | 'policy' | 'failOn' | 'progress' | 'quiet'>,
+  options: Pick<EvalOptions, 'baseline' | 'policy' | 'failOn' | 'progress' | 'quiet' | 'resume' | 'results'>,
   openRunner: (spec: ModelSpec, baseDir: string) => Promise<Runner> = createRunner,
 ): Promise<{ report: Report; model: string }> {
   const startedAt = new Date().toISOString();
   const { suite, baseDir, suitePath, modelSpec } = plan;
   const policy = await policyFor(options);
   const dataPath = resolve(baseDir, suite.dataset.path);
-  const dataset = await loadDataset(dataPath, { ...suite, format: suite.dataset.format, limit: suite.dataset.limit });
-  const task = taskFor(
-    suite,
-    dataset.cases.map((item) => item.expected),
-  );
+  const mapping = { ...suite, format: suite.dataset.format, limit: suite.dataset.limit };
+  const dataset = await summariseDataset(dataPath, mapping);
+  const task = taskFor(suite, dataset.expectedValues);
   const baseline = options.baseline ? await loadBaseline(options.baseline) : undefined;
   const runner = await openRunner(modelSpec, baseDir);
   const responses = new ResponseChecker(policy.responses.rules);
-  const progress = progressLine(options, dataset.cases.length);
-  const checkOutput = responses.active ? checkEachOutput(responses, dataset.cases) : undefined;
+  const progress = progressLine(options, dataset.rows);
+  const checkOutput = responses.active ? checkEachOutput(responses) : undefined;
+  let journal: OpenJournal | undefined;
+  const interruption = interruptOnSignal(options.quiet);
   let section: EvaluationSection;
   try {
+    journal = await openJournal(options, runKey(suite, modelSpec, runner.describe(), dataset), suite, dataset.rows);
     section = await evaluate({
       suite: {
         name: suite.name,
@@ -93,7 +110,7 @@ export async function evaluatePlan(
       },
       datasets: [{ path: dataset.path, sha256: dataset.sha256, rows: dataset.rows }],
       runner,
-      cases: dataset.cases,
+      cases: datasetCases(dataPath, mapping),
       task: task.task,
       decoding: { ...task.decoding, threshold: suite.decisionThreshold },
       thresholds: suite.metrics,
@@ -102,12 +119,24 @@ export async function evaluatePlan(
       tolerance: suite.baseline.tolerance,
       bootstrap: suite.bootstrap,
       probes: suite.probes,
-      onResult: (result) => {
-        progress?.(result);
-        checkOutput?.(result);
+      journal: journal.writer,
+      resumeFrom: journal.resumeFrom,
+      signal: interruption.signal,
+      onResult: (result, item, reused) => {
+        progress?.(reused);
+        checkOutput?.(result, item);
       },
     });
+    await journal.complete();
+  } catch (error) {
+    journal?.close();
+    if (error instanceof EvaluationInterrupted && journal)
+      error.message =
+        `interrupted after ${error.finished} of ${dataset.rows} cases; the finished ones are in ${journal.path}: ` +
+        'run the same command with --resume to continue';
+    throw error;
   } finally {
+    interruption.release();
     await runner.close();
   }
   const context = ruleContext(policy);
@@ -327,26 +356,6 @@ function parseBounds(
     bounds[entry.slice(0, at)] = { [side]: numberFlag(`--${side}`, entry.slice(at + 1)) };
   }
   return bounds;
-}
-
-/** Progress with an ETA on a terminal; nothing when piped or quiet. */
-function progressLine(
-  options: Pick<EvalOptions, 'progress' | 'quiet'>,
-  total: number,
-): ((result: RunResult) => void) | undefined {
-  if (!options.progress || options.quiet || !process.stderr.isTTY) return undefined;
-  const started = Date.now();
-  let done = 0;
-  let shown = 0;
-  return () => {
-    done++;
-    const now = Date.now();
-    if (now - shown < 250 && done < total) return;
-    shown = now;
-    const eta = done > 0 ? ((now - started) / done) * (total - done) : 0;
-    process.stderr.write(`\r\u001b[Kassay eval: ${done}/${total} cases, ETA ${Math.ceil(eta / 1000)} s`);
-    if (done >= total) process.stderr.write('\r\u001b[K');
-  };
 }
 
 /** Errors that come from what the user gave (suite, data, flags, model files), not from a bug: exit 2 with the message. */

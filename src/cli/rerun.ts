@@ -6,7 +6,8 @@ import { createRunner } from '../runners/index.js';
 import type { Runner } from '../runners/types.js';
 import { latencyMetrics } from '../suites/metrics.js';
 import type { ModelSpec } from '../suites/schema.js';
-import { EvalUsageError, evaluatePlan, loadEvalReport } from './eval.js';
+import { EvaluationInterrupted } from '../suites/evaluate.js';
+import { EvalUsageError, EXIT_INTERRUPTED, evaluatePlan, loadEvalReport } from './eval.js';
 import { table } from './table.js';
 
 export interface RerunOptions {
@@ -52,9 +53,17 @@ export async function runRerun(reference: string, options: RerunOptions): Promis
     suitePath: recorded.suite.path,
     modelSpec,
   };
-  const { report } = await evaluatePlan(plan, { progress: options.progress, quiet: options.quiet }, (spec, baseDir) =>
-    openUnchangedRunner(spec, baseDir, recorded),
-  );
+  let evaluated: Awaited<ReturnType<typeof evaluatePlan>>;
+  try {
+    evaluated = await evaluatePlan(plan, { progress: options.progress, quiet: options.quiet }, (spec, baseDir) =>
+      openUnchangedRunner(spec, baseDir, recorded),
+    );
+  } catch (error) {
+    if (!(error instanceof EvaluationInterrupted)) throw error;
+    if (!options.quiet) process.stderr.write(`assay rerun: ${error.message}\n`);
+    return EXIT_INTERRUPTED;
+  }
+  const { report } = evaluated;
   if (options.output) await writeFile(options.output, `${JSON.stringify(report, null, 2)}\n`);
   const changes = metricChanges(recorded, report.evaluation as EvaluationSection);
   const identical = changes.every((change) => change.status === 'equal' || change.status === 'timing');

@@ -9,14 +9,17 @@ import type { RunInput } from '../runners/types.js';
 import type { EvalCase } from './evaluate.js';
 import type { Suite } from './schema.js';
 
-export interface LoadedDataset {
+/** What a pre-pass over the table learns before any case runs. */
+export interface DatasetSummary {
   path: string;
   sha256: string;
   rows: number;
-  /** Feature columns used for tensor inputs, in model order. */
-  featureColumns: string[];
-  cases: EvalCase[];
+  /** Distinct expected values in first-seen order, up to MAX_DISTINCT_EXPECTED (labels for classification). */
+  expectedValues: string[];
 }
+
+/** Distinct expected values kept by the pre-pass: beyond this the column is not a set of class labels. */
+const MAX_DISTINCT_EXPECTED = 10_000;
 
 export type CaseMapping = Pick<Suite, 'input' | 'expected' | 'id' | 'slices'> & {
   format?: Suite['dataset']['format'];
@@ -38,37 +41,48 @@ function numberCell(cell: Cell, column: string, row: number, file: string): numb
 const cellText = (cell: Cell | undefined): string =>
   cell === null || cell === undefined ? '' : typeof cell === 'object' ? JSON.stringify(cell) : String(cell);
 
-export async function loadDataset(file: string, mapping: CaseMapping): Promise<LoadedDataset> {
-  const cases: EvalCase[] = [];
-  let featureColumns: string[] = [];
-  let positions: number[] = [];
+/**
+ * The table's cases in batches, in row order, never holding more than one batch: evaluation streams them so memory
+ * does not grow with the dataset. Every cell is checked as it is read (a bad cell names its row).
+ */
+export async function* datasetCases(file: string, mapping: CaseMapping): AsyncGenerator<EvalCase[]> {
   let header: readonly string[] = [];
+  let featureColumns: string[] = [];
+  let inputPositions: number[] = [];
+  let expectedPosition = -1;
+  let idPosition = -1;
+  let slicePositions: number[] = [];
   const column = (name: string) => {
     const index = header.indexOf(name);
     if (index < 0)
       throw new TabularError(file, undefined, `no column named "${name}"; the columns are ${header.join(', ')}`);
     return index;
   };
+  let rows = 0;
   for await (const batch of readBatches(file, { format: mapping.format, limit: mapping.limit })) {
     if (header.length === 0) {
       header = batch.columns;
       const excluded = new Set([mapping.expected?.column, mapping.id, ...mapping.slices].filter(Boolean));
       featureColumns = mapping.input.columns ?? header.filter((name) => !excluded.has(name));
-      positions = mapping.input.kind === 'tensor' ? featureColumns.map(column) : [column(requiredTextColumn(mapping))];
-      for (const name of [mapping.expected?.column, mapping.id, ...mapping.slices]) if (name) column(name);
+      inputPositions =
+        mapping.input.kind === 'tensor' ? featureColumns.map(column) : [column(requiredTextColumn(mapping))];
+      expectedPosition = mapping.expected ? column(mapping.expected.column) : -1;
+      idPosition = mapping.id ? column(mapping.id) : -1;
+      slicePositions = mapping.slices.map(column);
     }
-    batch.rows.forEach((row, offset) => {
+    rows += batch.rows.length;
+    yield batch.rows.map((row, offset) => {
       const rowNumber = batch.firstRow + offset;
       const input: RunInput =
         mapping.input.kind === 'tensor'
           ? {
               kind: 'tensor',
-              values: positions.map((p, k) => numberCell(row[p] ?? null, featureColumns[k], rowNumber, file)),
+              values: inputPositions.map((p, k) => numberCell(row[p] ?? null, featureColumns[k], rowNumber, file)),
             }
-          : textInput(mapping.input, cellText(row[positions[0]]));
-      const expectedCell = mapping.expected ? row[column(mapping.expected.column)] : undefined;
-      cases.push({
-        id: mapping.id ? cellText(row[column(mapping.id)]) : `row-${rowNumber}`,
+          : textInput(mapping.input, cellText(row[inputPositions[0]]));
+      const expectedCell = expectedPosition >= 0 ? row[expectedPosition] : undefined;
+      return {
+        id: idPosition >= 0 ? cellText(row[idPosition]) : `row-${rowNumber}`,
         input,
         expected:
           expectedCell === undefined || expectedCell === null
@@ -76,12 +90,25 @@ export async function loadDataset(file: string, mapping: CaseMapping): Promise<L
             : typeof expectedCell === 'number'
               ? expectedCell
               : cellText(expectedCell),
-        slices: Object.fromEntries(mapping.slices.map((name) => [name, cellText(row[column(name)])])),
-      });
+        slices: Object.fromEntries(mapping.slices.map((name, k) => [name, cellText(row[slicePositions[k]])])),
+      };
     });
   }
-  if (cases.length === 0) throw new TabularError(file, undefined, `${basename(file)} has no data rows`);
-  return { path: file, sha256: await hashFile(file), rows: cases.length, featureColumns, cases };
+  if (rows === 0) throw new TabularError(file, undefined, `${basename(file)} has no data rows`);
+}
+
+/**
+ * A pre-pass over the whole table before anything runs: row count (for progress), digest and the expected values (to infer the classes); a malformed row fails here, not after hours of model calls.
+ */
+export async function summariseDataset(file: string, mapping: CaseMapping): Promise<DatasetSummary> {
+  let rows = 0;
+  const expected = new Set<string>();
+  for await (const batch of datasetCases(file, mapping)) {
+    rows += batch.length;
+    for (const item of batch)
+      if (item.expected !== undefined && expected.size < MAX_DISTINCT_EXPECTED) expected.add(String(item.expected));
+  }
+  return { path: file, sha256: await hashFile(file), rows, expectedValues: [...expected] };
 }
 
 function requiredTextColumn(mapping: CaseMapping): string {

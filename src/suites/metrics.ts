@@ -6,14 +6,22 @@
 import { METRICS } from './fairness/metrics.js';
 import { quantileSorted } from './fairness/statistics.js';
 
-/** What one case contributed: the expected and predicted label or value, a score, the text, latency. */
+/**
+ * What one case contributed: the expected and predicted label or value, a score, the text checks' outcomes, latency.
+ * Small on purpose: a run keeps one per case, never the inputs or outputs themselves.
+ */
 export interface ScoredCase {
   expected?: string | number;
   predicted?: string | number;
   /** Positive-class probability (binary classification), for ROC AUC and calibration. */
   score?: number;
-  text?: string;
+  /** Text tasks: whether each of the task's checks passed, in the task's order. */
+  passed?: readonly boolean[];
+  /** Text tasks: characters in the output. */
+  length?: number;
   latencyMs: number;
+  /** Answered from the response cache: left out of latency. */
+  cached?: boolean;
 }
 
 export type TextCheck =
@@ -116,30 +124,38 @@ function regressionMetrics(): MetricDefinition[] {
   ];
 }
 
+/** Each check on one output, judged as the output arrives so the text need not be kept. */
+export function checkText(
+  checks: readonly TextCheck[],
+  text: string,
+  expected: string | number | undefined,
+): Pick<ScoredCase, 'passed' | 'length'> {
+  const passed = checks.map((check) => {
+    switch (check.kind) {
+      case 'exact_match':
+        return text.trim() === String(expected ?? '').trim();
+      case 'contains':
+        return text.toLowerCase().includes((check.value ?? String(expected ?? '')).toLowerCase());
+      case 'regex':
+        return new RegExp(check.pattern, 'u').test(text);
+      case 'json_valid':
+        return isJson(text);
+      case 'length':
+        return true;
+    }
+  });
+  return { passed, length: text.length };
+}
+
 /** Text checks; each is the share of cases that pass (length: mean characters of the output). */
 export function textMetrics(checks: readonly TextCheck[]): MetricDefinition[] {
-  return checks.map((check) => {
-    const passes = (item: ScoredCase): boolean => {
-      const text = item.text ?? '';
-      switch (check.kind) {
-        case 'exact_match':
-          return text.trim() === String(item.expected ?? '').trim();
-        case 'contains':
-          return text.toLowerCase().includes((check.value ?? String(item.expected ?? '')).toLowerCase());
-        case 'regex':
-          return new RegExp(check.pattern, 'u').test(text);
-        case 'json_valid':
-          return isJson(text);
-        case 'length':
-          return true;
-      }
-    };
+  return checks.map((check, k) => {
     if (check.kind === 'length')
       return {
         name: 'length',
         higherIsBetter: true,
         bootstrap: true,
-        compute: (c) => mean(c.map((item) => (item.text ?? '').length)),
+        compute: (c) => mean(c.map((item) => item.length ?? 0)),
       };
     const name =
       check.kind === 'regex'
@@ -151,7 +167,7 @@ export function textMetrics(checks: readonly TextCheck[]): MetricDefinition[] {
       name,
       higherIsBetter: true,
       bootstrap: true,
-      compute: (c) => mean(c.map((item) => (passes(item) ? 1 : 0))),
+      compute: (c) => mean(c.map((item) => (item.passed?.[k] ? 1 : 0))),
     };
   });
 }

@@ -17,11 +17,10 @@ export function promptOf(input: RunInput): string {
 }
 
 /** Feeds a runner's text outputs to the checker as they arrive (a run's `onResult`). */
-export function checkEachOutput(checker: ResponseChecker, cases: readonly RunCase[]): (result: RunResult) => void {
-  const prompts = new Map(cases.map((item) => [item.id, promptOf(item.input)]));
-  return (result) => {
+export function checkEachOutput(checker: ResponseChecker): (result: RunResult, item: RunCase) => void {
+  return (result, item) => {
     if (result.output?.kind === 'text')
-      checker.add({ caseId: result.id, prompt: prompts.get(result.id) ?? '', output: result.output.text });
+      checker.add({ caseId: item.id, prompt: promptOf(item.input), output: result.output.text });
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decode } from '../../src/suites/evaluate.js';
-import { latencyMetrics, metricsFor, type ScoredCase } from '../../src/suites/metrics.js';
+import { checkText, latencyMetrics, metricsFor, type ScoredCase, type TextCheck } from '../../src/suites/metrics.js';
 import { perturbations } from '../../src/suites/robustness.js';
 
 const values = (cases: ScoredCase[], kind: Parameters<typeof metricsFor>[0]) =>
@@ -22,22 +22,20 @@ describe('metrics', () => {
   });
 
   it('text: exact match, contains, regex, JSON validity and length', () => {
-    const cases: ScoredCase[] = [
-      { expected: 'Paris', text: 'Paris', latencyMs: 1 },
-      { expected: 'Paris', text: 'It is paris.', latencyMs: 1 },
-      { expected: '{"a":1}', text: '{"a": 1}', latencyMs: 1 },
-      { expected: 'x', text: 'not json', latencyMs: 1 },
+    const checks: TextCheck[] = [
+      { kind: 'exact_match' },
+      { kind: 'contains' },
+      { kind: 'regex', pattern: '^[A-Z]' },
+      { kind: 'json_valid' },
+      { kind: 'length' },
     ];
-    const result = values(cases, {
-      kind: 'text',
-      checks: [
-        { kind: 'exact_match' },
-        { kind: 'contains' },
-        { kind: 'regex', pattern: '^[A-Z]' },
-        { kind: 'json_valid' },
-        { kind: 'length' },
-      ],
-    });
+    const cases: ScoredCase[] = [
+      ['Paris', 'Paris'],
+      ['Paris', 'It is paris.'],
+      ['{"a":1}', '{"a": 1}'],
+      ['x', 'not json'],
+    ].map(([expected, text]) => ({ expected, ...checkText(checks, text, expected), latencyMs: 1 }));
+    const result = values(cases, { kind: 'text', checks });
     expect(result).toEqual({
       exact_match: 1 / 4,
       contains: 2 / 4,

@@ -72,8 +72,14 @@ export const EvaluationSection = z.object({
     succeeded: z.number().int().nonnegative(),
     failed: z.number().int().nonnegative(),
     cached: z.number().int().nonnegative(),
+    resumed: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('Answered by an earlier, interrupted run of the same cases (assay eval --resume)'),
   }),
-  throughput: z.number().nonnegative().describe('Cases per second over the whole run (wall time)'),
+  throughput: z.number().nonnegative().describe('Cases run per second over this run (wall time; resumed cases left out)'),
   tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }).optional(),
   metrics: z.array(MetricResult),
   confusionMatrix: z
