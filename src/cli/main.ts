@@ -234,8 +234,14 @@ program
   .option('--seed <n>', 'seed for bootstrap and perturbations (default 20260101)')
   .option('--no-probes', 'skip generated edge cases and robustness perturbations')
   .option('--record', 'record the report in the store (ASSAY_DATABASE_URL or $ASSAY_HOME/assay.db) for trends')
-  .option('--resume', 'reuse the finished cases of an interrupted run of the same model and data (Ctrl-C stops cleanly)')
-  .option('--results <file.jsonl>', "keep every case's result (expected, output, error, latency) in this JSON Lines file")
+  .option(
+    '--resume',
+    'reuse the finished cases of an interrupted run of the same model and data (Ctrl-C stops cleanly)',
+  )
+  .option(
+    '--results <file.jsonl>',
+    "keep every case's result (expected, output, error, latency) in this JSON Lines file",
+  )
   .addOption(new Option('-f, --format <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
   .option('-o, --output <file>', 'write the report to a file instead of standard output')
   .option('-p, --policy <file>', 'policy file (YAML or JSON)')

@@ -300,7 +300,13 @@ class RunAccumulator {
     const { task, decoding } = this.options;
     const decoded = decode(result.output, decoding, task);
     if (typeof decoded === 'string') {
-      this.recordFailure({ id: item.id, kind: 'malformed', message: decoded, input: item.input, output: result.output });
+      this.recordFailure({
+        id: item.id,
+        kind: 'malformed',
+        message: decoded,
+        input: item.input,
+        output: result.output,
+      });
       return undefined;
     }
     const { text, ...prediction } = decoded;

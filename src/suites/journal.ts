@@ -54,11 +54,12 @@ export class JournalError extends UserError {}
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 1000;
 
-/** Buffered appends: written when 64 KiB are waiting or a second has passed, and on close. */
+/** Buffered appends: written when 64 KiB are waiting, at most a second after a write, and on close. */
 export class JournalWriter {
   private pending: string[] = [];
   private pendingBytes = 0;
   private lastFlush = Date.now();
+  private timer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly path: string,
@@ -80,9 +81,13 @@ export class JournalWriter {
     this.pending.push(line);
     this.pendingBytes += line.length;
     if (this.pendingBytes >= FLUSH_BYTES || Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
+    // A slow endpoint may not write again for minutes: what waits is written within a second regardless.
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS).unref();
   }
 
   flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.fd === undefined || this.pending.length === 0) return;
     writeSync(this.fd, this.pending.join(''));
     this.pending = [];

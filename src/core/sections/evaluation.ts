@@ -79,7 +79,10 @@ export const EvaluationSection = z.object({
       .optional()
       .describe('Answered by an earlier, interrupted run of the same cases (assay eval --resume)'),
   }),
-  throughput: z.number().nonnegative().describe('Cases run per second over this run (wall time; resumed cases left out)'),
+  throughput: z
+    .number()
+    .nonnegative()
+    .describe('Cases run per second over this run (wall time; resumed cases left out)'),
   tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }).optional(),
   metrics: z.array(MetricResult),
   confusionMatrix: z
