@@ -1,122 +1,130 @@
 /**
- * Runner overhead and evaluation memory, for issue 7.
+ * Runner overhead per request, for issue 7: Assay's OpenAI-compatible runner next to what a user would otherwise
+ * write, a plain `fetch` pool, against the same loopback server (bench/loopback-llm.ts, its own process).
  *
- * 1. Overhead per request: an OpenAI-compatible server on 127.0.0.1 answers each chat request at once and measures its
- *    own handling time; the runner's per-case latency minus that time is what Assay (fetch, JSON, retries bookkeeping,
- *    the concurrency pool) adds. Concurrency 1, 8 and 32; the response cache is off so every case is a request.
- * 2. Peak RSS of an evaluation of a 100,000-case suite: a 100,000-row CSV of three float features through the ONNX
- *    logistic regression, with bootstrap intervals (200 resamples) and no probes; RSS sampled every 20 ms.
+ * For each concurrency (1, 8, 32) and each round, both clients send the same N chat requests (response cache off,
+ * no retries needed) and we record wall time and the client process's CPU time; the server reports its own
+ * handling time. Per request: latency by Little's law (concurrency × wall ÷ N), CPU µs, and Assay minus plain fetch.
+ * Rounds alternate the order of the two clients; medians are reported.
  *
- * Usage: npx tsx bench/runners.ts [--requests N] [--rows N]
+ * Usage: npx tsx bench/runners.ts [--requests 5000] [--rounds 5]. Writes bench/RUNNERS.md.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { onnxRunner } from '../src/runners/onnx.js';
 import { openAiRunner } from '../src/runners/openai.js';
-import { loadDataset } from '../src/suites/dataset.js';
-import { evaluate } from '../src/suites/evaluate.js';
-import { logisticRegressionOnnx } from '../test/fixtures/onnx-builder.js';
 
 const flag = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
 };
-const REQUESTS = flag('requests', 2000);
-const ROWS = flag('rows', 100_000);
+const REQUESTS = flag('requests', 5000);
+const ROUNDS = flag('rounds', 5);
+const CONCURRENCY = [1, 8, 32];
 
-async function overhead() {
-  let serverMs = 0;
-  const server = createServer((request, response) => {
-    const started = performance.now();
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(
-        '{"choices":[{"message":{"role":"assistant","content":"ok"}}],"usage":{"prompt_tokens":3,"completion_tokens":1}}',
-      );
-      serverMs += performance.now() - started;
-    });
+const server = fork(join(import.meta.dirname, 'loopback-llm.ts'), { execArgv: ['--import', 'tsx'] });
+const ask = <T>(message: string) =>
+  new Promise<T>((resolve) => {
+    server.once('message', (reply) => resolve(reply as T));
+    server.send(message);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const rows: string[] = [];
-  for (const concurrency of [1, 8, 32]) {
-    const runner = openAiRunner({ baseUrl: url, model: 'bench', api: 'chat', settings: { concurrency, cache: false } });
-    const cases = Array.from({ length: REQUESTS }, (_, i) => ({
+const { port } = await new Promise<{ port: number }>((resolve) => server.once('message', (m) => resolve(m as never)));
+const baseUrl = `http://127.0.0.1:${port}/v1`;
+const prompts = Array.from({ length: REQUESTS }, (_, i) => `review ${i}: ${i % 2 ? 'a great product' : 'it broke'}`);
+
+/** What a user would write without Assay: a pool of `concurrency` loops over fetch + JSON. */
+async function plainFetch(concurrency: number) {
+  let next = 0;
+  const worker = async () => {
+    while (next < prompts.length) {
+      const prompt = prompts[next++];
+      const response = await fetch(`${baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: prompt }] }),
+      });
+      const body = (await response.json()) as { choices: { message: { content: string } }[] };
+      if (!body.choices[0].message.content) throw new Error('no answer');
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+async function assayRunner(concurrency: number) {
+  const runner = openAiRunner({ baseUrl, model: 'bench', api: 'chat', settings: { concurrency, cache: false } });
+  const results = await runner.run(
+    prompts.map((prompt, i) => ({
       id: String(i),
-      input: { kind: 'chat' as const, messages: [{ role: 'user' as const, content: `request ${i}` }] },
-    }));
-    await runner.run(cases.slice(0, 100)); // warm-up: connections, JIT
-    serverMs = 0;
-    const started = performance.now();
-    const results = await runner.run(cases);
-    const wall = performance.now() - started;
-    const latency = results.reduce((total, result) => total + result.latencyMs, 0) / results.length;
-    const server = serverMs / results.length;
-    rows.push(
-      `| ${concurrency} | ${REQUESTS} | ${(REQUESTS / (wall / 1000)).toFixed(0)} | ${latency.toFixed(3)} | ${server.toFixed(3)} | ${(latency - server).toFixed(3)} |`,
-    );
-  }
-  server.close();
-  return [
-    '| concurrency | requests | requests/s | runner latency (ms) | server time (ms) | overhead (ms) |',
-    '|---:|---:|---:|---:|---:|---:|',
-    ...rows,
-  ];
-}
-
-async function memory() {
-  const folder = mkdtempSync(join(tmpdir(), 'assay-bench-'));
-  writeFileSync(join(folder, 'model.onnx'), logisticRegressionOnnx([1.5, -2, 0.75], -0.25));
-  const lines = ['a,b,c,label'];
-  for (let i = 0; i < ROWS; i++) {
-    const [a, b, c] = [Math.sin(i), Math.cos(i * 1.3), Math.sin(i * 0.7)];
-    lines.push(`${a.toFixed(4)},${b.toFixed(4)},${c.toFixed(4)},${1.5 * a - 2 * b + 0.75 * c > 0 ? 1 : 0}`);
-  }
-  writeFileSync(join(folder, 'data.csv'), `${lines.join('\n')}\n`);
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  const before = process.memoryUsage().rss;
-  const started = performance.now();
-  const dataset = await loadDataset(join(folder, 'data.csv'), {
-    input: { kind: 'tensor' },
-    expected: { column: 'label' },
-    slices: [],
-  });
-  const runner = await onnxRunner({ path: join(folder, 'model.onnx'), settings: { batchSize: 1024 } });
-  const section = await evaluate({
-    suite: { name: 'bench' },
-    datasets: [],
-    runner,
-    cases: dataset.cases,
-    task: { kind: 'classification', positiveLabel: '1' },
-    decoding: { positiveLabel: '1', negativeLabel: '0', threshold: 0.5 },
-    bootstrap: { resamples: 200, confidence: 0.95, seed: 1 },
-    probes: { edgeCases: false, robustness: false, robustnessSample: 0, longLength: 1 },
-  });
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
+      input: { kind: 'chat', messages: [{ role: 'user', content: prompt }] },
+    })),
+  );
   await runner.close();
-  const accuracy = section.metrics.find((metric) => metric.name === 'accuracy')?.value;
-  return [
-    `| cases | wall (s) | RSS before (MB) | peak RSS (MB) | accuracy |`,
-    '|---:|---:|---:|---:|---:|',
-    `| ${ROWS} | ${seconds.toFixed(1)} | ${(before / 2 ** 20).toFixed(0)} | ${(peak / 2 ** 20).toFixed(0)} | ${accuracy} |`,
-  ];
+  if (results.some((result) => !result.output))
+    throw new Error(`failed: ${JSON.stringify(results.find((r) => !r.output))}`);
 }
 
-const lines = [
-  `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model}), load average ${loadavg()[0].toFixed(2)}`,
+async function measure(client: (concurrency: number) => Promise<void>, concurrency: number) {
+  await ask('reset');
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await client(concurrency);
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const stats = await ask<{ handled: number; handlingMs: number }>('stats');
+  if (stats.handled !== REQUESTS) throw new Error(`the server handled ${stats.handled} of ${REQUESTS} requests`);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000, serverMs: stats.handlingMs / stats.handled };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const loadBefore = loadavg()[0];
+const rows: string[] = [];
+for (const concurrency of CONCURRENCY) {
+  await plainFetch(concurrency); // warm-up: connections, JIT
+  await assayRunner(concurrency);
+  const samples = {
+    plain: [] as Awaited<ReturnType<typeof measure>>[],
+    assay: [] as Awaited<ReturnType<typeof measure>>[],
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? (['assay', 'plain'] as const) : (['plain', 'assay'] as const);
+    for (const name of order)
+      samples[name].push(await measure(name === 'plain' ? plainFetch : assayRunner, concurrency));
+  }
+  const summary = (name: 'plain' | 'assay') => {
+    const wall = median(samples[name].map((s) => s.wallMs));
+    return {
+      perSecond: REQUESTS / (wall / 1000),
+      latencyMs: (concurrency * wall) / REQUESTS,
+      cpuUs: (median(samples[name].map((s) => s.cpuMs)) * 1000) / REQUESTS,
+      serverMs: median(samples[name].map((s) => s.serverMs)),
+    };
+  };
+  const [plain, assay] = [summary('plain'), summary('assay')];
+  rows.push(
+    `| ${concurrency} | ${plain.perSecond.toFixed(0)} | ${assay.perSecond.toFixed(0)} | ${plain.latencyMs.toFixed(3)} | ` +
+      `${assay.latencyMs.toFixed(3)} | **${(assay.latencyMs - plain.latencyMs).toFixed(3)}** | ${plain.cpuUs.toFixed(0)} | ` +
+      `${assay.cpuUs.toFixed(0)} | **${(assay.cpuUs - plain.cpuUs).toFixed(0)}** | ${assay.serverMs.toFixed(3)} |`,
+  );
+  console.error(rows.at(-1));
+}
+server.send('stop');
+
+const text = [
+  '# Runner overhead (generated by bench/runners.ts)',
   '',
-  ...(await overhead()),
+  `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model}), load average ${loadBefore.toFixed(2)} before, ` +
+    `${loadavg()[0].toFixed(2)} after; ${REQUESTS} requests per run, median of ${ROUNDS} rounds per client.`,
   '',
-  ...(await memory()),
+  '| concurrency | plain fetch req/s | Assay req/s | plain latency (ms) | Assay latency (ms) | Assay − plain (ms) | plain CPU (µs/req) | Assay CPU (µs/req) | Assay − plain CPU (µs/req) | server time (ms/req) |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows,
+  '',
 ];
-console.log(lines.join('\n'));
+writeFileSync(join(import.meta.dirname, 'RUNNERS.md'), text.join('\n'));
+console.log(text.join('\n'));

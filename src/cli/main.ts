@@ -267,6 +267,7 @@ program
   .argument('<report|id>', 'a JSON report of assay eval, or a stored audit id')
   .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('-o, --output <file>', "also write the new run's JSON report to a file")
+  .option('-p, --policy <file>', 'policy for the new run (acceptable-response rules); default: the built-in policy')
   .option('-q, --quiet', 'print nothing; the exit code tells')
   .option('--no-progress', 'no progress display on standard error')
   .action(async (reference: string, options) => {

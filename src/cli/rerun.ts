@@ -4,9 +4,9 @@ import type { EvaluationSection } from '../core/sections/evaluation.js';
 import { hashFile } from '../provenance/signing-digests.js';
 import { createRunner } from '../runners/index.js';
 import type { Runner } from '../runners/types.js';
+import { EvaluationInterrupted } from '../suites/evaluate.js';
 import { latencyMetrics } from '../suites/metrics.js';
 import type { ModelSpec } from '../suites/schema.js';
-import { EvaluationInterrupted } from '../suites/evaluate.js';
 import { EvalUsageError, EXIT_INTERRUPTED, evaluatePlan, loadEvalReport } from './eval.js';
 import { table } from './table.js';
 
@@ -14,6 +14,8 @@ export interface RerunOptions {
   format: 'text' | 'json';
   /** Writes the new run's JSON report here (usable later as a baseline or rerun source). */
   output?: string;
+  /** Policy for the new run (its acceptable-response rules judge the outputs); the built-in one otherwise. */
+  policy?: string;
   quiet?: boolean;
   progress: boolean;
 }
@@ -55,9 +57,7 @@ export async function runRerun(reference: string, options: RerunOptions): Promis
   };
   let evaluated: Awaited<ReturnType<typeof evaluatePlan>>;
   try {
-    evaluated = await evaluatePlan(plan, { progress: options.progress, quiet: options.quiet }, (spec, baseDir) =>
-      openUnchangedRunner(spec, baseDir, recorded),
-    );
+    evaluated = await evaluatePlan(plan, options, (spec, baseDir) => openUnchangedRunner(spec, baseDir, recorded));
   } catch (error) {
     if (!(error instanceof EvaluationInterrupted)) throw error;
     if (!options.quiet) process.stderr.write(`assay rerun: ${error.message}\n`);

@@ -81,16 +81,31 @@ export const RunResult = z.object({
 });
 export type RunResult = z.infer<typeof RunResult>;
 
+const SETTING = {
+  batchSize: z.number().int().positive().describe('Cases per call to a local runtime'),
+  concurrency: z.number().int().positive().describe('Requests in flight at once (HTTP runners)'),
+  timeoutMs: z.number().int().positive().describe('Per attempt'),
+  retries: z.number().int().nonnegative().describe('Extra attempts on 429, 5xx, timeouts, resets'),
+  backoffMs: z.number().int().nonnegative().describe('First backoff; doubles each retry'),
+  maxRetryAfterMs: z.number().int().nonnegative().describe('Longest Retry-After honoured'),
+  cache: z.boolean().describe('Reuse answers for the same model and input'),
+};
+
 /** Settings shared by every runner; each backend documents which ones it honours. */
 export const RunnerSettings = z.object({
-  batchSize: z.number().int().positive().default(32).describe('Cases per call to a local runtime'),
-  concurrency: z.number().int().positive().default(4).describe('Requests in flight at once (HTTP runners)'),
-  timeoutMs: z.number().int().positive().default(60_000).describe('Per attempt'),
-  retries: z.number().int().nonnegative().default(3).describe('Extra attempts on 429, 5xx, timeouts, resets'),
-  backoffMs: z.number().int().nonnegative().default(500).describe('First backoff; doubles each retry'),
-  maxRetryAfterMs: z.number().int().nonnegative().default(60_000).describe('Longest Retry-After honoured'),
-  cache: z.boolean().default(true).describe('Reuse answers for the same model and input'),
+  batchSize: SETTING.batchSize.default(32),
+  concurrency: SETTING.concurrency.default(4),
+  timeoutMs: SETTING.timeoutMs.default(60_000),
+  retries: SETTING.retries.default(3),
+  backoffMs: SETTING.backoffMs.default(500),
+  maxRetryAfterMs: SETTING.maxRetryAfterMs.default(60_000),
+  cache: SETTING.cache.default(true),
 });
+/**
+ * What a suite or command line overrides: no defaults here, so a runner's own defaults (local runners do not cache)
+ * hold for every setting the user did not name.
+ */
+export const RunnerSettingsOverrides = z.object(SETTING).partial().strict();
 export type RunnerSettings = z.infer<typeof RunnerSettings>;
 
 /** What the report records about the runner (reproducibility): never secrets such as API keys. */

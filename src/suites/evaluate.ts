@@ -9,6 +9,7 @@ import type { CaseFailure, EvaluationSection, MetricResult, ProbeGroup } from '.
 import type { RunInput, Runner, RunOutput, RunResult } from '../runners/types.js';
 import { type EdgeCase, tensorEdgeCases, textEdgeCases } from './edge-cases.js';
 import { type BootstrapSettings, percentileInterval, seededRandom } from './fairness/statistics.js';
+import { isTransient, type JournalEntry, type JournalWriter } from './journal.js';
 import {
   checkText,
   confusionMatrix,
@@ -18,7 +19,6 @@ import {
   type ScoredCase,
   type Task,
 } from './metrics.js';
-import { isTransient, type JournalEntry, type JournalWriter } from './journal.js';
 import { promptOf } from './responses.js';
 import { perturbations } from './robustness.js';
 
@@ -88,7 +88,7 @@ function chunkSize(runner: Runner): number {
 }
 
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationSection> {
-  const { runner, task, decoding } = options;
+  const { runner, task } = options;
   const probes = options.probes ?? { edgeCases: true, robustness: true, robustnessSample: 50, longLength: 100_000 };
   const run = new RunAccumulator(options, probes.robustness ? probes.robustnessSample : 0);
   if (options.resumeFrom) for await (const entry of options.resumeFrom) run.reuse(entry);
@@ -309,17 +309,22 @@ class RunAccumulator {
       });
       return undefined;
     }
-    const { text, ...prediction } = decoded;
+    const checked = task.kind === 'text' ? checkText(task.checks, decoded.text ?? '', item.expected) : undefined;
+    // One literal shape for every case: metrics read these objects millions of times in the bootstrap.
     this.scored[index] = {
-      ...prediction,
-      predicted: this.intern(prediction.predicted),
-      expected: this.intern(item.expected),
-      ...(task.kind === 'text' ? checkText(task.checks, text ?? '', item.expected) : {}),
+      // Class labels as strings once, not on every metric of every bootstrap round.
+      expected: this.intern(
+        task.kind === 'classification' && item.expected !== undefined ? String(item.expected) : item.expected,
+      ),
+      predicted: this.intern(decoded.predicted),
+      score: decoded.score,
+      passed: checked?.passed,
+      length: checked?.length,
       latencyMs: result.latencyMs,
-      cached: result.cached || undefined,
+      cached: result.cached,
     };
     this.slices[index] = item.slices;
-    return prediction;
+    return decoded;
   }
 
   /** One string object per distinct label, so a million cases of two classes hold two strings. */
@@ -386,8 +391,9 @@ function bootstrapIntervals(
   if (cases.length < 2 || resampled.length === 0) return intervals;
   const random = seededRandom(settings.seed);
   const values = resampled.map(() => new Array<number>(settings.resamples));
-  const sample = new Array<ScoredCase>(cases.length);
   for (let round = 0; round < settings.resamples; round++) {
+    // A new array per round: metrics share work per array (see metrics.ts), so a resample must not reuse one.
+    const sample = new Array<ScoredCase>(cases.length);
     for (let i = 0; i < cases.length; i++) sample[i] = cases[Math.floor(random() * cases.length)];
     resampled.forEach((definition, k) => {
       values[k][round] = definition.compute(sample);

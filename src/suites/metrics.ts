@@ -3,7 +3,7 @@
  * code computes the value on all cases and on each bootstrap resample. Binary rates reuse the fairness module's
  * scikit-learn-compatible definitions (zero division → 0, ROC AUC by mid-ranks, 10-bin ECE).
  */
-import { METRICS } from './fairness/metrics.js';
+import { calibrationError, METRICS, rocAuc } from './fairness/metrics.js';
 import { quantileSorted } from './fairness/statistics.js';
 
 /**
@@ -53,12 +53,69 @@ const labelsOf = (cases: readonly ScoredCase[]) =>
     .map(String)
     .sort();
 
-/** One-vs-rest outcomes for `label`, in the fairness module's 0/1 form. */
-function oneVsRest(cases: readonly ScoredCase[], label: string) {
-  return {
-    yTrue: cases.map((item) => (String(item.expected) === label ? 1 : 0)),
-    yPred: cases.map((item) => (String(item.predicted) === label ? 1 : 0)),
+/**
+ * What every classification metric is computed from, built in one pass over the cases and shared by all metrics of
+ * the same set of cases (a bootstrap round computes ~15 metrics over one resample: one pass, not fifteen). Case
+ * arrays are never changed once built, so the array itself identifies the set.
+ */
+interface ClassificationSummary {
+  /** counts[expected * K + predicted] over `labels`. */
+  counts: Float64Array;
+  total: number;
+  /** Binary outcomes for ROC AUC and calibration, when a positive label is set (score: when every case has one). */
+  binary?: { yTrue: Uint8Array; yPred: Uint8Array; score?: Float64Array };
+}
+
+function summariser(labels: readonly string[], positiveLabel: string | undefined) {
+  const code = new Map(labels.map((label, index) => [label, index]));
+  const k = labels.length;
+  // One slot, not a WeakMap: metrics are computed set by set (all metrics of one resample, then the next), and a
+  // WeakMap would keep every resample's summary alive until a full garbage collection.
+  let last: { cases: readonly ScoredCase[]; summary: ClassificationSummary } | undefined;
+  return (cases: readonly ScoredCase[]): ClassificationSummary => {
+    if (last?.cases === cases) return last.summary;
+    const n = cases.length;
+    const counts = new Float64Array(k * k);
+    const binary =
+      positiveLabel === undefined
+        ? undefined
+        : {
+            yTrue: new Uint8Array(n),
+            yPred: new Uint8Array(n),
+            score: new Float64Array(n) as Float64Array | undefined,
+          };
+    for (let i = 0; i < n; i++) {
+      const item = cases[i];
+      const [expectedLabel, predictedLabel] = [String(item.expected), String(item.predicted)];
+      const expected = code.get(expectedLabel);
+      const predicted = code.get(predictedLabel);
+      if (expected !== undefined && predicted !== undefined) counts[expected * k + predicted]++;
+      if (!binary) continue;
+      binary.yTrue[i] = expectedLabel === positiveLabel ? 1 : 0;
+      binary.yPred[i] = predictedLabel === positiveLabel ? 1 : 0;
+      if (item.score === undefined) binary.score = undefined;
+      else if (binary.score) binary.score[i] = item.score;
+    }
+    const summary = { counts, total: n, binary };
+    last = { cases, summary };
+    return summary;
   };
+}
+
+const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+
+/** One-vs-rest precision, recall or F1 of class `index` from the confusion counts (zero division → 0, as sklearn). */
+function perClass(metric: 'precision' | 'recall' | 'f1', index: number, k: number, counts: Float64Array): number {
+  let predicted = 0;
+  let actual = 0;
+  for (let j = 0; j < k; j++) {
+    predicted += counts[j * k + index];
+    actual += counts[index * k + j];
+  }
+  const tp = counts[index * k + index];
+  if (metric === 'precision') return share(tp, predicted);
+  if (metric === 'recall') return share(tp, actual);
+  return share(2 * tp, predicted + actual);
 }
 
 function mean(values: readonly number[]): number {
@@ -67,42 +124,48 @@ function mean(values: readonly number[]): number {
 
 function classificationMetrics(cases: readonly ScoredCase[], positiveLabel: string | undefined): MetricDefinition[] {
   const labels = labelsOf(cases);
-  const quality = (name: string, compute: MetricFunction): MetricDefinition => ({
+  const k = labels.length;
+  const summary = summariser(labels, positiveLabel);
+  const quality = (name: string, compute: (summary: ClassificationSummary) => number): MetricDefinition => ({
     name,
     higherIsBetter: true,
-    compute,
+    compute: (subset) => compute(summary(subset)),
     bootstrap: true,
   });
-  const perClass = (metric: 'precision' | 'recall' | 'f1', label: string) => (subset: readonly ScoredCase[]) =>
-    METRICS[metric](oneVsRest(subset, label));
-  const macro = (metric: 'precision' | 'recall' | 'f1') => (subset: readonly ScoredCase[]) =>
-    mean(labels.map((label) => perClass(metric, label)(subset)));
   const definitions = [
-    quality('accuracy', (subset) =>
-      mean(subset.map((item) => (String(item.expected) === String(item.predicted) ? 1 : 0))),
-    ),
+    quality('accuracy', ({ counts, total }) => {
+      let correct = 0;
+      for (let i = 0; i < k; i++) correct += counts[i * k + i];
+      return total === 0 ? Number.NaN : correct / total;
+    }),
   ];
+  const positive = positiveLabel === undefined ? -1 : labels.indexOf(positiveLabel);
   if (positiveLabel !== undefined) {
-    const binary = (subset: readonly ScoredCase[]) => ({
-      ...oneVsRest(subset, positiveLabel),
-      score: subset.every((item) => item.score !== undefined) ? subset.map((item) => item.score as number) : undefined,
-    });
+    const binaryRate = (metric: 'precision' | 'recall' | 'f1') => (s: ClassificationSummary) =>
+      positive < 0 ? 0 : perClass(metric, positive, k, s.counts);
     definitions.push(
-      quality('precision', perClass('precision', positiveLabel)),
-      quality('recall', perClass('recall', positiveLabel)),
-      quality('f1', perClass('f1', positiveLabel)),
-      quality('roc_auc', (subset) => METRICS.roc_auc(binary(subset))),
+      quality('precision', binaryRate('precision')),
+      quality('recall', binaryRate('recall')),
+      quality('f1', binaryRate('f1')),
+      quality('roc_auc', ({ binary }) => (binary ? rocAuc(binary.yTrue, binary.score ?? binary.yPred) : Number.NaN)),
       {
         name: 'ece',
         higherIsBetter: false,
         bootstrap: true,
-        compute: (subset) => METRICS.calibration_error(binary(subset)),
+        compute: (subset) => {
+          const { binary } = summary(subset);
+          return binary?.score ? calibrationError(binary.yTrue, binary.score) : Number.NaN;
+        },
       },
     );
   }
   for (const metric of ['precision', 'recall', 'f1'] as const) {
-    definitions.push(quality(`macro_${metric}`, macro(metric)));
-    for (const label of labels) definitions.push(quality(`${metric}[${label}]`, perClass(metric, label)));
+    definitions.push(
+      quality(`macro_${metric}`, (s) => mean(labels.map((_, index) => perClass(metric, index, k, s.counts)))),
+    );
+    labels.forEach((label, index) => {
+      definitions.push(quality(`${metric}[${label}]`, (s) => perClass(metric, index, k, s.counts)));
+    });
   }
   return definitions;
 }
@@ -130,21 +193,23 @@ export function checkText(
   text: string,
   expected: string | number | undefined,
 ): Pick<ScoredCase, 'passed' | 'length'> {
-  const passed = checks.map((check) => {
-    switch (check.kind) {
-      case 'exact_match':
-        return text.trim() === String(expected ?? '').trim();
-      case 'contains':
-        return text.toLowerCase().includes((check.value ?? String(expected ?? '')).toLowerCase());
-      case 'regex':
-        return new RegExp(check.pattern, 'u').test(text);
-      case 'json_valid':
-        return isJson(text);
-      case 'length':
-        return true;
-    }
-  });
+  const passed = checks.map((check) => passesCheck(check, text, expected));
   return { passed, length: text.length };
+}
+
+function passesCheck(check: TextCheck, text: string, expected: string | number | undefined): boolean {
+  switch (check.kind) {
+    case 'exact_match':
+      return text.trim() === String(expected ?? '').trim();
+    case 'contains':
+      return text.toLowerCase().includes((check.value ?? String(expected ?? '')).toLowerCase());
+    case 'regex':
+      return new RegExp(check.pattern, 'u').test(text);
+    case 'json_valid':
+      return isJson(text);
+    case 'length':
+      return true;
+  }
 }
 
 /** Text checks; each is the share of cases that pass (length: mean characters of the output). */

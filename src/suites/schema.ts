@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunnerKind, RunnerSettings } from '../runners/types.js';
+import { RunnerKind, RunnerSettingsOverrides } from '../runners/types.js';
 
 const Bound = z
   .object({ min: z.number().optional(), max: z.number().optional() })
@@ -32,7 +32,7 @@ export const ModelSpec = z
     outputPath: z.string().optional().describe('http: JSON path to the output in the answer, e.g. $.output[0]'),
     headers: z.record(z.string(), z.string()).optional().describe('http: extra request headers'),
     contextLimit: z.number().int().positive().optional().describe('Longest input the model takes (characters)'),
-    settings: RunnerSettings.partial().optional(),
+    settings: RunnerSettingsOverrides.optional(),
   })
   .strict();
 export type ModelSpec = z.infer<typeof ModelSpec>;

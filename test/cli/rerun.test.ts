@@ -194,5 +194,18 @@ describe('assay rerun of an OpenAI-compatible endpoint on 127.0.0.1', () => {
     expect(stdout).toMatch(/^accuracy\s+0\.666667\s+0\.666667\s+0\s+equal$/m);
     for (const prompt of ['rerun: a great film', 'rerun: a dull film', 'rerun: good fun'])
       expect(server.requests.get(prompt)).toHaveLength(2);
+
+    // A policy given to rerun judges the new outputs: here it forbids the word the model says for two of the three.
+    await writeFile(
+      join(folder, 'policy.yaml'),
+      'responses:\n  rules:\n    - { id: no-positive, kind: forbidden, patterns: ["POSITIVE"] }\n',
+    );
+    const again = join(folder, 'again.json');
+    const judged = await runAssay(['rerun', report, '--policy', join(folder, 'policy.yaml'), '--output', again], {
+      ASSAY_HOME: folder,
+    });
+    expect(judged.code).toBe(0);
+    const rerunReport = JSON.parse(await readFile(again, 'utf8')) as Report;
+    expect(rerunReport.responses?.rules.find((rule) => rule.id === 'no-positive')).toMatchObject({ violations: 2 });
   }, 120_000);
 });

@@ -31,28 +31,31 @@ function confusion({ yTrue, yPred }: Outcomes): Confusion {
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
-function rocAuc({ yTrue, yPred, score }: Outcomes): number {
-  const ranked = score ?? yPred;
-  // Mann–Whitney U with mid-ranks for ties: the probability a positive outranks a negative.
-  const order = ranked.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
-  const ranks = new Array<number>(order.length);
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    while (end + 1 < order.length && order[end + 1].value === order[start].value) end++;
-    for (let k = start; k <= end; k++) ranks[order[k].index] = (start + end) / 2 + 1;
-    start = end + 1;
-  }
+/** ROC AUC of `ranked` (a score, or the hard prediction) against 0/1 labels; typed arrays welcome. */
+export function rocAuc(yTrue: ArrayLike<number>, ranked: ArrayLike<number>): number {
   let positives = 0;
-  let rankSum = 0;
-  for (let i = 0; i < yTrue.length; i++) {
-    if (yTrue[i] === 1) {
-      positives++;
-      rankSum += ranks[i];
-    }
-  }
+  for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === 1) positives++;
   const negatives = yTrue.length - positives;
   if (positives === 0 || negatives === 0) return Number.NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  // Mann–Whitney U: the probability a positive outranks a negative, ties counting half (as mid-ranks do). Both
+  // classes' scores sorted once (native numeric sort), then one merge walk: O(n log n) without per-row objects.
+  const positive = new Float64Array(positives);
+  const negative = new Float64Array(negatives);
+  for (let i = 0, p = 0, n = 0; i < yTrue.length; i++) {
+    if (yTrue[i] === 1) positive[p++] = ranked[i];
+    else negative[n++] = ranked[i];
+  }
+  positive.sort();
+  negative.sort();
+  let below = 0;
+  let notAbove = 0;
+  let wins = 0;
+  for (const value of positive) {
+    while (below < negatives && negative[below] < value) below++;
+    while (notAbove < negatives && negative[notAbove] <= value) notAbove++;
+    wins += below + (notAbove - below) / 2;
+  }
+  return wins / (positives * negatives);
 }
 
 function meanOf(values: readonly number[]): number {
@@ -61,16 +64,17 @@ function meanOf(values: readonly number[]): number {
 
 const residuals = ({ yTrue, yPred }: Outcomes) => yTrue.map((value, i) => value - yPred[i]);
 
-/** Expected calibration error over 10 equal-width score bins (HELM's `ece_10_bin`). NaN without a score. */
-function expectedCalibrationError({ yTrue, score }: Outcomes): number {
-  if (!score || score.length === 0) return Number.NaN;
+/** Expected calibration error over 10 equal-width score bins (HELM's `ece_10_bin`); typed arrays welcome. */
+export function calibrationError(yTrue: ArrayLike<number>, score: ArrayLike<number>): number {
+  if (score.length === 0) return Number.NaN;
   const bins = Array.from({ length: 10 }, () => ({ count: 0, labels: 0, scores: 0 }));
-  score.forEach((value, i) => {
+  for (let i = 0; i < score.length; i++) {
+    const value = score[i];
     const bin = bins[Math.min(9, Math.max(0, Math.floor(value * 10)))];
     bin.count++;
     bin.labels += yTrue[i];
     bin.scores += value;
-  });
+  }
   return bins.reduce(
     (total, bin) =>
       bin.count === 0
@@ -115,7 +119,7 @@ export const METRICS: Readonly<Record<string, Metric>> = {
     return share(2 * tp, 2 * tp + fp + fn);
   },
   balanced_accuracy: (outcomes) => (METRICS.true_positive_rate(outcomes) + METRICS.true_negative_rate(outcomes)) / 2,
-  roc_auc: rocAuc,
+  roc_auc: ({ yTrue, yPred, score }) => rocAuc(yTrue, score ?? yPred),
   mean_absolute_error: (outcomes) => meanOf(residuals(outcomes).map(Math.abs)),
   mean_squared_error: (outcomes) => meanOf(residuals(outcomes).map((value) => value * value)),
   r2: (outcomes) => {
@@ -126,7 +130,8 @@ export const METRICS: Readonly<Record<string, Metric>> = {
     if (total === 0) return residual === 0 ? 1 : 0;
     return 1 - residual / total;
   },
-  calibration_error: expectedCalibrationError,
+  // NaN without a score.
+  calibration_error: ({ yTrue, score }) => (score ? calibrationError(yTrue, score) : Number.NaN),
 };
 
 export type MetricName = keyof typeof METRICS;
