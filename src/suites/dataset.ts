@@ -90,7 +90,10 @@ export async function* datasetCases(file: string, mapping: CaseMapping): AsyncGe
             : typeof expectedCell === 'number'
               ? expectedCell
               : cellText(expectedCell),
-        slices: Object.fromEntries(mapping.slices.map((name, k) => [name, cellText(row[slicePositions[k]])])),
+        slices:
+          mapping.slices.length === 0
+            ? undefined
+            : Object.fromEntries(mapping.slices.map((name, k) => [name, cellText(row[slicePositions[k]])])),
       };
     });
   }

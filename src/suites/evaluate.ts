@@ -167,6 +167,15 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationSect
   };
 }
 
+/**
+ * Sets `array[index]`, first padding with `undefined` up to it: results arrive out of order within a chunk, and a
+ * write far beyond the end would turn the array into a slow, several-times-larger dictionary.
+ */
+function place<T>(array: (T | undefined)[], index: number, value: T): void {
+  while (array.length < index) array.push(undefined);
+  array[index] = value;
+}
+
 /** Lists and streams alike, as batches of at most `size` cases. */
 async function* chunked(
   cases: readonly EvalCase[] | AsyncIterable<readonly EvalCase[]>,
@@ -202,7 +211,8 @@ class RunAccumulator {
   private readonly slices: (Record<string, string> | undefined)[] = [];
   /** The first successful dataset cases in order with their outputs: what the robustness probe perturbs. */
   readonly robustnessBase: { item: EvalCase; output: RunOutput }[] = [];
-  private readonly done = new Set<number>();
+  /** One byte per case: finished or not (a Set of a million numbers costs tens of megabytes). */
+  private done = new Uint8Array(4096);
   /** Outputs that may become robustness base cases: every fresh one of the current chunk, the first reused ones. */
   private readonly candidateOutputs = new Map<number, RunOutput>();
   private readonly interned = new Map<string, string>();
@@ -214,7 +224,7 @@ class RunAccumulator {
   ) {}
 
   isFinished(index: number): boolean {
-    return this.done.has(index);
+    return index < this.done.length && this.done[index] === 1;
   }
 
   readonly recordFailure = (failure: CaseFailure) => {
@@ -224,7 +234,7 @@ class RunAccumulator {
 
   /** A result from the journal of an earlier run; transient failures are left to run again. */
   reuse(entry: JournalEntry): void {
-    if (this.done.has(entry.index) || isTransient(entry)) return;
+    if (this.isFinished(entry.index) || isTransient(entry)) return;
     const input: RunInput =
       entry.prompt !== undefined ? { kind: 'text', text: entry.prompt } : (entry.input as RunInput);
     const item: EvalCase = { id: entry.id, input, expected: entry.expected, slices: entry.slices };
@@ -278,7 +288,12 @@ class RunAccumulator {
     item: EvalCase,
     result: Pick<RunResult, 'output' | 'error' | 'latencyMs' | 'cached' | 'tokens'>,
   ): Pick<ScoredCase, 'predicted'> | undefined {
-    this.done.add(index);
+    if (index >= this.done.length) {
+      const grown = new Uint8Array(Math.max(index + 1, this.done.length * 2));
+      grown.set(this.done);
+      this.done = grown;
+    }
+    this.done[index] = 1;
     this.finished++;
     if (result.cached) this.total.cached++;
     if (result.tokens) {
@@ -311,7 +326,7 @@ class RunAccumulator {
     }
     const checked = task.kind === 'text' ? checkText(task.checks, decoded.text ?? '', item.expected) : undefined;
     // One literal shape for every case: metrics read these objects millions of times in the bootstrap.
-    this.scored[index] = {
+    place(this.scored, index, {
       // Class labels as strings once, not on every metric of every bootstrap round.
       expected: this.intern(
         task.kind === 'classification' && item.expected !== undefined ? String(item.expected) : item.expected,
@@ -322,8 +337,8 @@ class RunAccumulator {
       length: checked?.length,
       latencyMs: result.latencyMs,
       cached: result.cached,
-    };
-    this.slices[index] = item.slices;
+    });
+    if (this.options.sliceColumns?.length) place(this.slices, index, item.slices);
     return decoded;
   }
 

@@ -48,10 +48,14 @@ export interface MetricDefinition {
   bootstrap: boolean;
 }
 
-const labelsOf = (cases: readonly ScoredCase[]) =>
-  [...new Set(cases.flatMap((item) => [item.expected, item.predicted]).filter((value) => value !== undefined))]
-    .map(String)
-    .sort();
+function labelsOf(cases: readonly ScoredCase[]): string[] {
+  const labels = new Set<string>();
+  for (const item of cases) {
+    if (item.expected !== undefined) labels.add(String(item.expected));
+    if (item.predicted !== undefined) labels.add(String(item.predicted));
+  }
+  return [...labels].sort();
+}
 
 /**
  * What every classification metric is computed from, built in one pass over the cases and shared by all metrics of
