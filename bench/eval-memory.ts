@@ -8,8 +8,11 @@
  * `--old <dist>` also runs another build of the CLI (e.g. the commit before streaming evaluation) on the same inputs,
  * side by side. Inputs go to bench/out/eval/ (git-ignored).
  *
- * Usage: npm run build && npx tsx bench/eval-memory.ts [--old /path/to/old/dist] [--sizes 10000,100000,1000000]
- *        [--chat 100000]. Writes bench/EVAL-MEMORY.md.
+ * `--heap <MB>` adds runs of this build with `--max-old-space-size`: peak RSS there is the live heap plus the runtime,
+ * without the slack V8 keeps by default.
+ *
+ * Usage: npm run build && npx tsx bench/eval-memory.ts [--old /path/to/old/dist] [--old-max-rows 100000]
+ *        [--heap 256] [--sizes 10000,100000,1000000] [--chat 100000]. Writes bench/EVAL-MEMORY.md.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,8 +27,10 @@ const option = (name: string) => {
 const SIZES = (option('sizes') ?? '10000,100000,1000000').split(',').map(Number);
 const CHAT = Number(option('chat') ?? 100_000);
 const OLD = option('old');
-/** The build before streaming evaluation recomputes every metric from scratch per resample: too slow beyond this. */
-const OLD_MAX_ROWS = 100_000;
+/** The build before streaming evaluation recomputes every metric from scratch per resample: slow at large sizes. */
+const OLD_MAX_ROWS = Number(option('old-max-rows') ?? 100_000);
+/** Also run this build with the V8 old space capped (MB): shows the live heap, not the garbage collector's slack. */
+const HEAP = option('heap') ? Number(option('heap')) : undefined;
 const CURRENT = join(import.meta.dirname, '..', 'dist');
 const OUT = join(import.meta.dirname, 'out', 'eval');
 mkdirSync(OUT, { recursive: true });
@@ -89,13 +94,14 @@ function chatSuite(rows: number, url: string): string {
   return suite;
 }
 
-function run(dist: string, suite: string) {
+function run(dist: string, suite: string, heapMb?: number) {
   const home = mkdtempSync(join(tmpdir(), 'assay-bench-home-'));
   const report = join(home, 'report.json');
   const timing = join(home, 'time.txt');
   const cli = [join(dist, 'cli', 'main.js'), 'eval', '--suite', suite, '--format', 'json', '--output', report];
   try {
-    execFileSync('/usr/bin/time', ['-f', '%e %M', '-o', timing, process.execPath, ...cli, '--no-progress'], {
+    const node = [process.execPath, ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
+    execFileSync('/usr/bin/time', ['-f', '%e %M', '-o', timing, ...node, ...cli, '--no-progress'], {
       env: { ...process.env, ASSAY_HOME: home },
       stdio: 'ignore',
     });
@@ -131,16 +137,20 @@ const workloads = [
       ]
     : []),
 ];
-const builds = [{ name: 'this build', dist: CURRENT }, ...(OLD ? [{ name: 'before streaming', dist: OLD }] : [])];
+const builds: { name: string; dist: string; heapMb?: number }[] = [
+  { name: 'this build', dist: CURRENT },
+  ...(HEAP ? [{ name: `this build, old space ${HEAP} MB`, dist: CURRENT, heapMb: HEAP }] : []),
+  ...(OLD ? [{ name: 'before streaming', dist: OLD }] : []),
+];
 const loadBefore = loadavg()[0];
 const rows: string[] = [];
 for (const workload of workloads) {
   for (const build of builds) {
     if (build.dist === OLD && workload.rows > OLD_MAX_ROWS) {
-      rows.push(`| ${workload.name} | ${build.name} | not run: its bootstrap alone takes hours at this size | | | |`);
+      rows.push(`| ${workload.name} | ${build.name} | not run (too slow at this size, see bench/README.md) | | | |`);
       continue;
     }
-    const result = run(build.dist, workload.suite);
+    const result = run(build.dist, workload.suite, build.heapMb);
     rows.push(
       `| ${workload.name} | ${build.name} | ${result.cases} | ${result.seconds.toFixed(1)} | **${result.peakMb.toFixed(0)}** | ${result.accuracy?.toFixed(4)} |`,
     );

@@ -406,9 +406,11 @@ function bootstrapIntervals(
   if (cases.length < 2 || resampled.length === 0) return intervals;
   const random = seededRandom(settings.seed);
   const values = resampled.map(() => new Array<number>(settings.resamples));
+  // Metrics share work per case array and remember the last one by identity (see metrics.ts): two arrays alternate,
+  // so each round is a different array without allocating one per round.
+  const samples = [new Array<ScoredCase>(cases.length), new Array<ScoredCase>(cases.length)];
   for (let round = 0; round < settings.resamples; round++) {
-    // A new array per round: metrics share work per array (see metrics.ts), so a resample must not reuse one.
-    const sample = new Array<ScoredCase>(cases.length);
+    const sample = samples[round % 2];
     for (let i = 0; i < cases.length; i++) sample[i] = cases[Math.floor(random() * cases.length)];
     resampled.forEach((definition, k) => {
       values[k][round] = definition.compute(sample);

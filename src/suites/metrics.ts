@@ -74,19 +74,23 @@ function summariser(labels: readonly string[], positiveLabel: string | undefined
   const code = new Map(labels.map((label, index) => [label, index]));
   const k = labels.length;
   // One slot, not a WeakMap: metrics are computed set by set (all metrics of one resample, then the next), and a
-  // WeakMap would keep every resample's summary alive until a full garbage collection.
+  // WeakMap would keep every resample's summary alive until a full garbage collection. For the same reason the
+  // buffers are reused: a summary is valid until the next set is summarised.
   let last: { cases: readonly ScoredCase[]; summary: ClassificationSummary } | undefined;
+  let buffers = { yTrue: new Uint8Array(0), yPred: new Uint8Array(0), score: new Float64Array(0) };
   return (cases: readonly ScoredCase[]): ClassificationSummary => {
     if (last?.cases === cases) return last.summary;
     const n = cases.length;
+    if (positiveLabel !== undefined && buffers.yTrue.length < n)
+      buffers = { yTrue: new Uint8Array(n), yPred: new Uint8Array(n), score: new Float64Array(n) };
     const counts = new Float64Array(k * k);
     const binary =
       positiveLabel === undefined
         ? undefined
         : {
-            yTrue: new Uint8Array(n),
-            yPred: new Uint8Array(n),
-            score: new Float64Array(n) as Float64Array | undefined,
+            yTrue: buffers.yTrue.subarray(0, n),
+            yPred: buffers.yPred.subarray(0, n),
+            score: buffers.score.subarray(0, n) as Float64Array | undefined,
           };
     for (let i = 0; i < n; i++) {
       const item = cases[i];

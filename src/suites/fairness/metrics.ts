@@ -31,6 +31,9 @@ function confusion({ yTrue, yPred }: Outcomes): Confusion {
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
+/** Sort space reused between calls: a bootstrap computes ROC AUC a thousand times over the same number of rows. */
+let scratch = new Float64Array(0);
+
 /** ROC AUC of `ranked` (a score, or the hard prediction) against 0/1 labels; typed arrays welcome. */
 export function rocAuc(yTrue: ArrayLike<number>, ranked: ArrayLike<number>): number {
   let positives = 0;
@@ -39,8 +42,9 @@ export function rocAuc(yTrue: ArrayLike<number>, ranked: ArrayLike<number>): num
   if (positives === 0 || negatives === 0) return Number.NaN;
   // Mann–Whitney U: the probability a positive outranks a negative, ties counting half (as mid-ranks do). Both
   // classes' scores sorted once (native numeric sort), then one merge walk: O(n log n) without per-row objects.
-  const positive = new Float64Array(positives);
-  const negative = new Float64Array(negatives);
+  if (scratch.length < yTrue.length) scratch = new Float64Array(yTrue.length);
+  const positive = scratch.subarray(0, positives);
+  const negative = scratch.subarray(positives, yTrue.length);
   for (let i = 0, p = 0, n = 0; i < yTrue.length; i++) {
     if (yTrue[i] === 1) positive[p++] = ranked[i];
     else negative[n++] = ranked[i];
